@@ -1,0 +1,34 @@
+package io.synod.common;
+
+/**
+ * Always-on invariant checks. Java's {@code assert} is off unless the JVM is started with {@code
+ * -ea}; these are not. A failed check throws {@link AssertionError}: a broken invariant stops the
+ * node, because continuing would corrupt data.
+ *
+ * <p>Use this for the program's own invariants, never for input from the network or a client: bad
+ * input gets a typed answer, not a crash.
+ */
+public final class Assert {
+  private Assert() {}
+
+  /** Fails with {@code message} unless {@code condition} holds. */
+  public static void that(boolean condition, String message) {
+    if (!condition) {
+      throw new AssertionError(message);
+    }
+  }
+
+  /** Fails with a formatted message unless {@code condition} holds; formats only on failure. */
+  public static void that(boolean condition, String format, Object... args) {
+    if (!condition) {
+      throw new AssertionError(String.format(format, args));
+    }
+  }
+
+  /**
+   * Fails unconditionally; returns an error so callers can write {@code throw Assert.fail(...)}.
+   */
+  public static AssertionError fail(String format, Object... args) {
+    throw new AssertionError(String.format(format, args));
+  }
+}

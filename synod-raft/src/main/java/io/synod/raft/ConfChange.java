@@ -1,0 +1,142 @@
+package io.synod.raft;
+
+import io.synod.common.Bytes;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A membership change, carried by a {@link EntryType#CONF_CHANGE} entry.
+ *
+ * <p>A change of at most one voter under {@link Transition#AUTO} is applied directly ("simple"
+ * change, Raft thesis §4.1). Anything else enters a joint configuration (§4.3) that is left by a
+ * later empty change: on its own ({@link Transition#AUTO}, {@link Transition#JOINT_IMPLICIT}) or
+ * when the operator proposes {@link #leaveJoint()} ({@link Transition#JOINT_EXPLICIT}).
+ */
+public record ConfChange(Transition transition, List<Change> changes) {
+  private static final byte CODEC_VERSION = 1;
+  private static final int CHANGES_MAX = 1024;
+
+  public ConfChange {
+    changes = List.copyOf(changes);
+  }
+
+  /** How a change moves between configurations. */
+  public enum Transition {
+    /** Simple if it touches at most one voter, else joint with automatic leave. */
+    AUTO,
+    /** Always joint; the leader leaves the joint configuration on its own. */
+    JOINT_IMPLICIT,
+    /** Always joint; stays joint until {@link #leaveJoint()} is proposed. */
+    JOINT_EXPLICIT
+  }
+
+  /** What happens to one node. */
+  public enum ChangeType {
+    ADD_VOTER,
+    ADD_LEARNER,
+    REMOVE
+  }
+
+  /** One node's change. */
+  public record Change(ChangeType type, long nodeId) {}
+
+  public static ConfChange of(ChangeType type, long nodeId) {
+    return new ConfChange(Transition.AUTO, List.of(new Change(type, nodeId)));
+  }
+
+  /** The empty change that leaves a joint configuration. */
+  public static ConfChange leaveJoint() {
+    return new ConfChange(Transition.AUTO, List.of());
+  }
+
+  public boolean isLeaveJoint() {
+    return changes.isEmpty();
+  }
+
+  /** Whether this change enters a joint configuration. */
+  public boolean entersJoint() {
+    return transition != Transition.AUTO || changes.size() > 1;
+  }
+
+  /** Whether the joint configuration this change enters is left automatically. */
+  public boolean autoLeave() {
+    return transition != Transition.JOINT_EXPLICIT;
+  }
+
+  public Bytes encode() {
+    ByteBuffer buf = ByteBuffer.allocate(6 + changes.size() * 9);
+    buf.put(CODEC_VERSION).put((byte) transition.ordinal()).putInt(changes.size());
+    for (Change c : changes) {
+      buf.put((byte) c.type.ordinal()).putLong(c.nodeId);
+    }
+    return Bytes.wrapOwned(buf.array());
+  }
+
+  /**
+   * Decodes a change written by {@link #encode()}.
+   *
+   * @throws IllegalArgumentException if {@code data} is not a well-formed change
+   */
+  public static ConfChange decode(Bytes data) {
+    try {
+      ByteBuffer buf = data.asReadOnlyBuffer();
+      byte version = buf.get();
+      if (version != CODEC_VERSION) {
+        throw new IllegalArgumentException("unknown conf change version " + version);
+      }
+      Transition transition = enumAt(Transition.values(), buf.get());
+      int count = buf.getInt();
+      if (count < 0 || count > CHANGES_MAX) {
+        throw new IllegalArgumentException("bad conf change count " + count);
+      }
+      List<Change> changes = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        ChangeType type = enumAt(ChangeType.values(), buf.get());
+        long nodeId = buf.getLong();
+        if (nodeId <= 0) {
+          throw new IllegalArgumentException("bad node id " + nodeId);
+        }
+        changes.add(new Change(type, nodeId));
+      }
+      if (buf.hasRemaining()) {
+        throw new IllegalArgumentException("trailing bytes after conf change");
+      }
+      return new ConfChange(transition, changes);
+    } catch (BufferUnderflowException e) {
+      throw new IllegalArgumentException("truncated conf change", e);
+    }
+  }
+
+  private static <E> E enumAt(E[] values, byte ordinal) {
+    if (ordinal < 0 || ordinal >= values.length) {
+      throw new IllegalArgumentException("bad enum ordinal " + ordinal);
+    }
+    return values[ordinal];
+  }
+
+  @Override
+  public String toString() {
+    if (isLeaveJoint()) {
+      return "leave-joint";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Change c : changes) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      sb.append(
+          switch (c.type) {
+            case ADD_VOTER -> "v";
+            case ADD_LEARNER -> "l";
+            case REMOVE -> "r";
+          });
+      sb.append(c.nodeId);
+    }
+    if (transition != Transition.AUTO) {
+      sb.append(' ').append(transition.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    return sb.toString();
+  }
+}

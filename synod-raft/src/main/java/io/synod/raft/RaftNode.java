@@ -1,0 +1,1133 @@
+package io.synod.raft;
+
+import io.synod.common.Assert;
+import io.synod.common.Bytes;
+import io.synod.raft.RaftMessage.AppendRequest;
+import io.synod.raft.RaftMessage.AppendResponse;
+import io.synod.raft.RaftMessage.HeartbeatRequest;
+import io.synod.raft.RaftMessage.HeartbeatResponse;
+import io.synod.raft.RaftMessage.ReadIndexRequest;
+import io.synod.raft.RaftMessage.ReadIndexResponse;
+import io.synod.raft.RaftMessage.SnapshotChunk;
+import io.synod.raft.RaftMessage.SnapshotChunkResponse;
+import io.synod.raft.RaftMessage.TimeoutNow;
+import io.synod.raft.RaftMessage.VoteRequest;
+import io.synod.raft.RaftMessage.VoteResponse;
+import io.synod.raft.quorum.JointConfig;
+import io.synod.raft.quorum.MajorityConfig;
+import io.synod.raft.quorum.VoteResult;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * One replica of a Raft group, as a pure state machine: no IO, no threads, no clock, no ambient
+ * randomness. The replica loop feeds it time ({@link #tick()}), messages ({@link #step(Envelope)})
+ * and requests ({@link #propose}, {@link #readIndex}), and drains its output through {@link
+ * #ready()} and {@link #advance(Ready)}.
+ *
+ * <p><b>Threads.</b> Not thread-safe: one loop owns the node and calls it from one thread.
+ *
+ * <p><b>Bad input.</b> {@link #step} never throws on what the network delivers: messages for
+ * another group or node, from unknown members, stale or duplicated, are ignored and counted in
+ * {@link Status#ignoredMessages()}. An {@link AssertionError} means a broken invariant (corrupt
+ * storage or a bug); the replica must stop.
+ *
+ * <p>The protocol follows the Raft paper and Ongaro's thesis; comments cite the rule they
+ * implement.
+ */
+public final class RaftNode {
+  /** Node id 0 means "nobody": no vote cast, no leader known. */
+  public static final long NONE = 0;
+
+  private final RaftConfig cfg;
+  private final long id;
+  private final RandomGenerator random;
+  private final RaftLog log;
+
+  private long term;
+  private long vote;
+  private long leaderId;
+  private Role role = Role.FOLLOWER;
+
+  /** Exactly one of these is non-null, matching {@link #role}. */
+  private LeaderState leader;
+
+  private CandidateState candidate;
+  private SnapshotReceiver snapshotReceiver;
+
+  private ConfState conf;
+  private JointConfig voters;
+
+  private int electionElapsed;
+  private int randomizedElectionTicks;
+
+  private final List<Envelope> outbox = new ArrayList<>();
+  private final List<ReadState> readStates = new ArrayList<>();
+  private HardState lastReadyHardState;
+  private Ready outstanding;
+  private long ignoredMessages;
+
+  /**
+   * Restores a replica from {@code storage}. The state machine must be restored from the storage's
+   * snapshot: committed entries after it are handed out again.
+   *
+   * @throws IllegalStateException if the stored state is inconsistent (commit beyond the log)
+   */
+  public RaftNode(RaftConfig cfg, LogStore storage, RandomGenerator random) {
+    this.cfg = cfg;
+    this.id = cfg.id();
+    this.random = random;
+    this.log = new RaftLog(storage);
+    HardState hs = storage.hardState();
+    if (hs.commit() > log.lastIndex()) {
+      throw new IllegalStateException(
+          "stored commit index "
+              + hs.commit()
+              + " is beyond the last log index "
+              + log.lastIndex()
+              + ": the log was truncated or lost");
+    }
+    this.term = hs.term();
+    this.vote = hs.vote();
+    log.commitTo(hs.commit());
+    this.lastReadyHardState = hardState();
+    setConf(storage.snapshotMeta().confState());
+    becomeFollower(term, NONE);
+  }
+
+  /**
+   * Writes the initial log of a founding member: one entry per voter, at term 1, committed. Every
+   * founding member must be bootstrapped with the same voters; members added later start empty and
+   * learn the history, these entries included, from the leader.
+   */
+  public static void bootstrap(LogStore storage, Collection<Long> voterIds) {
+    Assert.that(storage.lastIndex() == 0 && storage.hardState().term() == 0, "store not empty");
+    Assert.that(!voterIds.isEmpty(), "no voters");
+    List<Entry> entries = new ArrayList<>();
+    for (long voterId : new java.util.TreeSet<>(voterIds)) {
+      ConfChange cc = ConfChange.of(ConfChange.ChangeType.ADD_VOTER, voterId);
+      entries.add(new Entry(1, entries.size() + 1, EntryType.CONF_CHANGE, cc.encode()));
+    }
+    storage.append(entries);
+    storage.setHardState(new HardState(1, NONE, entries.size()));
+    storage.sync();
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Advances Raft time by one tick. */
+  public void tick() {
+    if (role == Role.LEADER) {
+      tickLeader();
+    } else {
+      electionElapsed++;
+      if (promotable() && electionElapsed >= randomizedElectionTicks) {
+        electionElapsed = 0;
+        hup(false);
+      }
+    }
+  }
+
+  /** Starts an election now (with a pre-vote round if configured), as if the timeout fired. */
+  public void campaign() {
+    hup(false);
+  }
+
+  /** Handles one message from the network. Never throws on bad input; see the class comment. */
+  public void step(Envelope e) {
+    if (e.groupId() != cfg.groupId() || e.to() != id || e.from() == id || e.from() <= 0) {
+      ignoredMessages++;
+      return;
+    }
+    if (e.term() > term) {
+      if (!onHigherTerm(e)) {
+        return;
+      }
+    } else if (e.term() < term) {
+      onLowerTerm(e);
+      return;
+    }
+    RaftMessage body = e.body();
+    if (body instanceof VoteRequest v) {
+      onVoteRequest(e, v);
+    } else if (role == Role.LEADER) {
+      stepLeader(e);
+    } else if (role == Role.FOLLOWER) {
+      stepFollower(e);
+    } else {
+      stepCandidate(e);
+    }
+  }
+
+  /** Proposes an application command. See {@link ProposeResult} for what acceptance means. */
+  public ProposeResult propose(Bytes data) {
+    ProposeResult refusal = checkProposable();
+    if (refusal != null) {
+      return refusal;
+    }
+    if (leader.uncommittedBytes > 0
+        && leader.uncommittedBytes + data.size() + Entry.OVERHEAD_BYTES
+            > cfg.uncommittedBytesMax()) {
+      return new ProposeResult.Rejected(ProposeResult.Reason.BUSY, "too many uncommitted bytes");
+    }
+    Entry e = appendAsLeader(EntryType.NORMAL, data);
+    return new ProposeResult.Accepted(e.index(), e.term());
+  }
+
+  /** Proposes a membership change; at most one may be pending at a time. */
+  public ProposeResult proposeConfChange(ConfChange change) {
+    ProposeResult refusal = checkProposable();
+    if (refusal != null) {
+      return refusal;
+    }
+    if (leader.pendingConfIndex > log.applied) {
+      return new ProposeResult.Rejected(
+          ProposeResult.Reason.CONF_CHANGE_PENDING,
+          "membership change at index " + leader.pendingConfIndex + " is not applied yet");
+    }
+    try {
+      MembershipChanger.apply(conf, change);
+    } catch (IllegalArgumentException invalid) {
+      return new ProposeResult.Rejected(
+          ProposeResult.Reason.INVALID_CONF_CHANGE, invalid.getMessage());
+    }
+    Entry e = appendAsLeader(EntryType.CONF_CHANGE, change.encode());
+    leader.pendingConfIndex = e.index();
+    return new ProposeResult.Accepted(e.index(), e.term());
+  }
+
+  private ProposeResult checkProposable() {
+    if (role != Role.LEADER) {
+      return new ProposeResult.NotLeader(leaderId);
+    }
+    if (leader.leadTransferee != NONE) {
+      return new ProposeResult.Rejected(
+          ProposeResult.Reason.LEADER_TRANSFER, "leadership is moving to " + leader.leadTransferee);
+    }
+    if (!leader.progress.containsKey(id)) {
+      return new ProposeResult.Rejected(ProposeResult.Reason.REMOVED, "leader was removed");
+    }
+    return null;
+  }
+
+  /**
+   * Asks for a linearizable read (Raft thesis §6.4). On {@link ReadIndexResult#ACCEPTED} a {@link
+   * ReadState} with {@code requestId} appears in a later {@link Ready}, unless leadership changes
+   * first; the caller then serves the read once it has applied up to the state's index.
+   */
+  public ReadIndexResult readIndex(long requestId) {
+    if (role == Role.LEADER) {
+      if (leader.reads.size() >= cfg.pendingReadsMax()) {
+        return ReadIndexResult.BUSY;
+      }
+      leader.reads.add(id, requestId, committedInCurrentTerm(), log.committed);
+      return ReadIndexResult.ACCEPTED;
+    }
+    if (leaderId == NONE) {
+      return ReadIndexResult.NO_LEADER;
+    }
+    send(leaderId, new ReadIndexRequest(requestId));
+    return ReadIndexResult.ACCEPTED;
+  }
+
+  /**
+   * Hands leadership to voter {@code target} (thesis §3.10): proposals stop, the target is brought
+   * up to date and told to start an election at once. Abandoned after an election timeout. Returns
+   * whether a transfer is now under way.
+   */
+  public boolean transferLeadership(long target) {
+    if (role != Role.LEADER || target == id || !voters.contains(target)) {
+      return false;
+    }
+    Progress pr = leader.progress.get(target);
+    if (pr == null || pr.learner) {
+      return false;
+    }
+    if (leader.leadTransferee == target) {
+      return true;
+    }
+    leader.leadTransferee = target;
+    electionElapsed = 0;
+    if (pr.match == log.lastIndex()) {
+      send(target, new TimeoutNow());
+    } else {
+      leader.sendPending = true;
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  /** Whether {@link #ready()} has work to hand out. False while a Ready is outstanding. */
+  public boolean hasReady() {
+    if (outstanding != null) {
+      return false;
+    }
+    return !outbox.isEmpty()
+        || !readStates.isEmpty()
+        || log.hasUnstable()
+        || !hardState().equals(lastReadyHardState)
+        || log.hasCommittedToApply()
+        || (leader != null && (leader.sendPending || leader.reads.hasUnconfirmed()));
+  }
+
+  /**
+   * Collects the work for the loop; see {@link Ready} for what to do with it. Must be followed by
+   * {@link #advance(Ready)} before the next call. Steps and ticks may come in between.
+   */
+  public Ready ready() {
+    Assert.that(outstanding == null, "ready() called again before advance()");
+    if (leader != null) {
+      flushLeader();
+    }
+    List<Entry> committed = log.committedToApply(cfg.applyBytesMax());
+    if (!committed.isEmpty()) {
+      log.applyingTo(committed.get(committed.size() - 1).index());
+    }
+    HardState hs = hardState();
+    Optional<HardState> changed =
+        hs.equals(lastReadyHardState) ? Optional.empty() : Optional.of(hs);
+    List<Entry> entries = log.unstableEntries();
+    Snapshot snapshot = log.pendingSnapshot();
+    boolean mustSync =
+        !entries.isEmpty() || !snapshot.isEmpty() || lastReadyHardState.needsSyncTo(hs);
+    Ready rd = new Ready(changed, entries, snapshot, committed, outbox, readStates, mustSync);
+    outbox.clear();
+    readStates.clear();
+    outstanding = rd;
+    return rd;
+  }
+
+  /** Acknowledges that the loop did everything {@code rd} asked. */
+  public void advance(Ready rd) {
+    Assert.that(rd == outstanding, "advance() with a Ready that is not outstanding");
+    outstanding = null;
+    rd.hardState().ifPresent(hs -> lastReadyHardState = hs);
+    if (!rd.snapshot().isEmpty()) {
+      log.stableSnapshotTo(rd.snapshot().index());
+    }
+    if (!rd.entries().isEmpty()) {
+      Entry last = rd.entries().get(rd.entries().size() - 1);
+      log.stableTo(last.index(), last.term());
+    }
+    if (leader != null) {
+      // The leader counts its own copy only once it is durable, like any other replica's.
+      Progress self = leader.progress.get(id);
+      if (self != null && self.maybeUpdate(log.lastStableIndex())) {
+        maybeCommit();
+      }
+    }
+    for (Entry e : rd.committedEntries()) {
+      if (leader != null) {
+        leader.uncommittedBytes = Math.max(0, leader.uncommittedBytes - e.sizeBytes());
+      }
+      if (e.type() == EntryType.CONF_CHANGE) {
+        applyConfChange(e);
+      }
+    }
+    if (!rd.committedEntries().isEmpty()) {
+      log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).index());
+    }
+    maybeAutoLeaveJoint();
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  public long id() {
+    return id;
+  }
+
+  public long term() {
+    return term;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public long leaderId() {
+    return leaderId;
+  }
+
+  public long commitIndex() {
+    return log.committed;
+  }
+
+  public long appliedIndex() {
+    return log.applied;
+  }
+
+  public long lastIndex() {
+    return log.lastIndex();
+  }
+
+  /** The membership in force as of the applied index. */
+  public ConfState confState() {
+    return conf;
+  }
+
+  public HardState hardState() {
+    return new HardState(term, vote, log.committed);
+  }
+
+  /**
+   * The term of the entry at {@code index}, if this node still holds it (or its snapshot covers
+   * it).
+   */
+  public OptionalLong termAt(long index) {
+    long t = log.term(index);
+    return t == RaftLog.NO_TERM ? OptionalLong.empty() : OptionalLong.of(t);
+  }
+
+  /** The entry at {@code index}, if this node holds it. */
+  public Optional<Entry> entryAt(long index) {
+    if (index < log.firstIndex() || index > log.lastIndex()) {
+      return Optional.empty();
+    }
+    return Optional.of(log.slice(index, index + 1, Long.MAX_VALUE).get(0));
+  }
+
+  public Status status() {
+    Map<Long, ProgressView> progress = new LinkedHashMap<>();
+    if (leader != null) {
+      leader.progress.forEach(
+          (peer, pr) ->
+              progress.put(
+                  peer,
+                  new ProgressView(pr.match, pr.next, pr.state, pr.learner, pr.recentActive)));
+    }
+    return new Status(
+        id,
+        term,
+        vote,
+        role,
+        leaderId,
+        log.committed,
+        log.applied,
+        log.firstIndex(),
+        log.lastIndex(),
+        conf,
+        leader == null ? NONE : leader.leadTransferee,
+        progress,
+        ignoredMessages);
+  }
+
+  @Override
+  public String toString() {
+    return "RaftNode(" + id + " " + role + " term=" + term + " lead=" + leaderId + " " + log + ")";
+  }
+
+  // ---------------------------------------------------------------- terms
+
+  /**
+   * A message from a higher term. Returns whether to go on handling it.
+   *
+   * <p>Thesis §4.2.3 and §9.6: a voter that heard from a leader within the minimum election timeout
+   * ignores vote requests, so a partitioned or removed node cannot depose a healthy leader. A
+   * leader transfer is exempt: the old leader asked for that election.
+   */
+  private boolean onHigherTerm(Envelope e) {
+    RaftMessage body = e.body();
+    if (body instanceof VoteRequest v) {
+      boolean inLease =
+          cfg.checkQuorum() && leaderId != NONE && electionElapsed < cfg.electionTicks();
+      if (inLease && !v.transfer()) {
+        ignoredMessages++;
+        return false;
+      }
+      if (v.preVote()) {
+        // A pre-vote never changes the voter's term.
+        return true;
+      }
+    }
+    if (body instanceof VoteResponse r && r.preVote() && r.granted()) {
+      // Granted pre-votes carry the term the candidate will campaign in; counted by the candidate.
+      return true;
+    }
+    boolean fromLeader =
+        body instanceof AppendRequest
+            || body instanceof HeartbeatRequest
+            || body instanceof SnapshotChunk;
+    becomeFollower(e.term(), fromLeader ? e.from() : NONE);
+    return true;
+  }
+
+  /**
+   * A message from a lower term is stale and ignored, with two answers that end stuck states: a
+   * deposed leader is told the current term, and a pre-candidate learns that its pre-vote failed.
+   */
+  private void onLowerTerm(Envelope e) {
+    RaftMessage body = e.body();
+    if ((cfg.checkQuorum() || cfg.preVote())
+        && (body instanceof AppendRequest || body instanceof HeartbeatRequest)) {
+      send(e.from(), new AppendResponse(false, 0, 0, 0));
+    } else if (body instanceof VoteRequest v && v.preVote()) {
+      send(e.from(), new VoteResponse(true, false));
+    } else {
+      ignoredMessages++;
+    }
+  }
+
+  // ---------------------------------------------------------------- elections
+
+  private boolean promotable() {
+    return voters.contains(id) && log.pendingSnapshot().isEmpty();
+  }
+
+  private void hup(boolean transfer) {
+    if (role == Role.LEADER || !promotable()) {
+      return;
+    }
+    // A committed membership change not yet applied could mean we are not a voter any more.
+    if (log.hasUnappliedConfChange()) {
+      return;
+    }
+    if (cfg.preVote() && !transfer) {
+      campaign(true, false);
+    } else {
+      campaign(false, transfer);
+    }
+  }
+
+  private void campaign(boolean preVote, boolean transfer) {
+    long voteTerm;
+    if (preVote) {
+      becomePreCandidate();
+      voteTerm = term + 1;
+    } else {
+      becomeCandidate();
+      voteTerm = term;
+    }
+    if (poll(id, true) == VoteResult.WON) {
+      // A single-voter group wins at once.
+      if (preVote) {
+        campaign(false, transfer);
+      } else {
+        becomeLeader();
+      }
+      return;
+    }
+    VoteRequest request = new VoteRequest(preVote, log.lastIndex(), log.lastTerm(), transfer);
+    for (long voter : voters.ids()) {
+      if (voter != id) {
+        send(voter, voteTerm, request);
+      }
+    }
+  }
+
+  private VoteResult poll(long from, boolean granted) {
+    candidate.votes.putIfAbsent(from, granted);
+    return voters.voteResult(candidate.votes);
+  }
+
+  private void onVoteRequest(Envelope e, VoteRequest v) {
+    boolean canVote =
+        vote == e.from() // a repeated request
+            || (vote == NONE && leaderId == NONE) // no vote cast and no leader known in this term
+            || (v.preVote() && e.term() > term); // a pre-vote for a future term
+    boolean upToDate =
+        cfg.has(PlantedBug.VOTE_WITHOUT_LOG_CHECK) || log.isUpToDate(v.lastIndex(), v.lastTerm());
+    if (canVote && upToDate) {
+      // Raft §5.4.1: grant only to a candidate whose log is at least as up-to-date as ours. The
+      // answer carries the candidate's term so it counts (for a real vote that is our term now).
+      send(e.from(), e.term(), new VoteResponse(v.preVote(), true));
+      if (!v.preVote()) {
+        electionElapsed = 0;
+        vote = e.from();
+      }
+    } else {
+      send(e.from(), term, new VoteResponse(v.preVote(), false));
+    }
+  }
+
+  private void stepCandidate(Envelope e) {
+    RaftMessage body = e.body();
+    if (body instanceof AppendRequest
+        || body instanceof HeartbeatRequest
+        || body instanceof SnapshotChunk) {
+      // Raft §5.2: a leader of our term exists; return to follower and handle its message.
+      becomeFollower(term, e.from());
+      stepFollower(e);
+      return;
+    }
+    if (body instanceof VoteResponse r && r.preVote() == candidate.preVote) {
+      // A granted pre-vote carries term + 1; everything else the current term.
+      long expectedTerm = r.preVote() && r.granted() ? term + 1 : term;
+      if (e.term() != expectedTerm) {
+        ignoredMessages++;
+        return;
+      }
+      VoteResult result = poll(e.from(), r.granted());
+      if (result == VoteResult.WON) {
+        if (candidate.preVote) {
+          campaign(false, false);
+        } else {
+          becomeLeader();
+        }
+      } else if (result == VoteResult.LOST) {
+        becomeFollower(term, NONE);
+      }
+      return;
+    }
+    ignoredMessages++;
+  }
+
+  // ---------------------------------------------------------------- role changes
+
+  private void becomeFollower(long newTerm, long newLeader) {
+    resetTerm(newTerm);
+    role = Role.FOLLOWER;
+    leaderId = newLeader;
+  }
+
+  private void becomePreCandidate() {
+    Assert.that(role != Role.LEADER, "leader cannot become pre-candidate");
+    // Thesis §9.6: the pre-vote round leaves term and vote alone.
+    leader = null;
+    snapshotReceiver = null;
+    candidate = new CandidateState(true);
+    role = Role.PRE_CANDIDATE;
+    leaderId = NONE;
+    electionElapsed = 0;
+    randomizeElectionTimeout();
+  }
+
+  private void becomeCandidate() {
+    Assert.that(role != Role.LEADER, "leader cannot become candidate");
+    resetTerm(term + 1);
+    vote = id;
+    candidate = new CandidateState(false);
+    role = Role.CANDIDATE;
+  }
+
+  private void resetTerm(long newTerm) {
+    if (newTerm != term) {
+      Assert.that(newTerm > term, "term going back from %d to %d", term, newTerm);
+      term = newTerm;
+      vote = NONE;
+    }
+    leaderId = NONE;
+    leader = null;
+    candidate = null;
+    snapshotReceiver = null;
+    electionElapsed = 0;
+    randomizeElectionTimeout();
+  }
+
+  private void randomizeElectionTimeout() {
+    // Raft §5.2: randomized timeouts make split votes rare.
+    randomizedElectionTicks = cfg.electionTicks() + random.nextInt(cfg.electionTicks());
+  }
+
+  private void becomeLeader() {
+    Assert.that(role == Role.CANDIDATE, "only a candidate becomes leader");
+    candidate = null;
+    role = Role.LEADER;
+    leaderId = id;
+    leader = new LeaderState();
+    for (long member : conf.members()) {
+      leader.progress.put(member, newProgress(member));
+    }
+    Progress self = leader.progress.get(id);
+    self.maybeUpdate(log.lastStableIndex());
+    self.becomeReplicate();
+    // Any membership change in the log may still be pending: accept no new one until all apply.
+    leader.pendingConfIndex = log.lastIndex();
+    // Raft §5.4.2 and §8: commit an entry of the new term so earlier ones commit and reads can go.
+    appendAsLeader(EntryType.NORMAL, Bytes.EMPTY);
+  }
+
+  private Progress newProgress(long member) {
+    Progress pr =
+        new Progress(
+            log.lastIndex() + 1,
+            cfg.inflightAppendsMax(),
+            cfg.inflightBytesMax(),
+            !voters.contains(member));
+    // A new member counts as active, so check-quorum does not depose the leader at once.
+    pr.recentActive = true;
+    return pr;
+  }
+
+  // ---------------------------------------------------------------- leader
+
+  private void tickLeader() {
+    leader.heartbeatElapsed++;
+    electionElapsed++;
+    if (electionElapsed >= cfg.electionTicks()) {
+      electionElapsed = 0;
+      if (cfg.checkQuorum() && !checkQuorumActive()) {
+        // Thesis §6.2: a leader that cannot reach a quorum steps down, so clients go elsewhere.
+        becomeFollower(term, NONE);
+        return;
+      }
+      leader.leadTransferee = NONE;
+    }
+    if (leader.heartbeatElapsed >= cfg.heartbeatTicks()) {
+      leader.heartbeatElapsed = 0;
+      broadcastHeartbeat(leader.reads.roundToConfirm());
+      resendSnapshots();
+    }
+  }
+
+  private boolean checkQuorumActive() {
+    Map<Long, Boolean> active = new TreeMap<>();
+    leader.progress.forEach((peer, pr) -> active.put(peer, peer == id || pr.recentActive));
+    leader.progress.forEach((peer, pr) -> pr.recentActive = peer == id);
+    return voters.voteResult(active) == VoteResult.WON;
+  }
+
+  private Entry appendAsLeader(EntryType type, Bytes data) {
+    Entry e = new Entry(term, log.lastIndex() + 1, type, data);
+    log.append(List.of(e));
+    leader.uncommittedBytes += e.sizeBytes();
+    leader.sendPending = true;
+    if (cfg.has(PlantedBug.ACK_BEFORE_SYNC)) {
+      Progress self = leader.progress.get(id);
+      if (self != null && self.maybeUpdate(e.index())) {
+        maybeCommit();
+      }
+    }
+    return e;
+  }
+
+  private void stepLeader(Envelope e) {
+    Progress pr = leader.progress.get(e.from());
+    RaftMessage body = e.body();
+    if (pr == null) {
+      ignoredMessages++;
+      return;
+    }
+    if (body instanceof AppendResponse r) {
+      pr.recentActive = true;
+      onAppendResponse(e.from(), pr, r);
+    } else if (body instanceof HeartbeatResponse r) {
+      pr.recentActive = true;
+      onHeartbeatResponse(e, pr, r);
+    } else if (body instanceof SnapshotChunkResponse r) {
+      pr.recentActive = true;
+      if (pr.state == ProgressState.SNAPSHOT && r.snapshotIndex() == pr.snapshot.meta().index()) {
+        pr.snapshot.onAck(r.nextOffset());
+        sendSnapshotChunks(e.from(), pr);
+      }
+    } else if (body instanceof ReadIndexRequest r) {
+      if (leader.reads.size() < cfg.pendingReadsMax()) {
+        leader.reads.add(e.from(), r.requestId(), committedInCurrentTerm(), log.committed);
+      } else {
+        ignoredMessages++;
+      }
+    } else {
+      ignoredMessages++;
+    }
+  }
+
+  private void onAppendResponse(long from, Progress pr, AppendResponse r) {
+    if (!r.success()) {
+      // Raft §5.3 with the thesis' optimisation: jump over a whole conflicting term at once.
+      long nextProbe = r.hintIndex();
+      if (r.hintTerm() > 0) {
+        nextProbe = log.findConflictByTerm(r.hintIndex(), r.hintTerm())[0];
+      }
+      if (pr.maybeDecreaseTo(r.index(), nextProbe)) {
+        if (pr.state == ProgressState.REPLICATE) {
+          pr.becomeProbe();
+        }
+        leader.sendPending = true;
+      }
+      return;
+    }
+    boolean wasPaused = pr.isPaused();
+    if (!pr.maybeUpdate(r.index())) {
+      return;
+    }
+    switch (pr.state) {
+      case PROBE -> pr.becomeReplicate();
+      case SNAPSHOT -> {
+        if (pr.match + 1 >= log.firstIndex()) {
+          pr.becomeProbe();
+          pr.becomeReplicate();
+        }
+      }
+      case REPLICATE -> pr.inflights.freeLessOrEqual(r.index());
+    }
+    if (maybeCommit() || wasPaused || pr.next <= log.lastIndex()) {
+      leader.sendPending = true;
+    }
+    if (from == leader.leadTransferee && pr.match == log.lastIndex()) {
+      // Thesis §3.10: the transferee is up to date; let it start its election now.
+      send(from, new TimeoutNow());
+    }
+  }
+
+  private void onHeartbeatResponse(Envelope e, Progress pr, HeartbeatResponse r) {
+    pr.probeSent = false;
+    if (pr.state == ProgressState.REPLICATE && pr.inflights.isFull()) {
+      // Appends may have been lost; free one slot so one more goes out and finds out.
+      pr.inflights.freeFirst();
+    }
+    if (pr.match < log.lastIndex()) {
+      // The member is behind and may have lost appends: probe it even if nothing new is left to
+      // send; a rejection brings it back to PROBE and the gap is resent.
+      maybeSendAppends(e.from(), pr, true);
+    } else if (pr.sentCommit < log.committed) {
+      leader.sendPending = true;
+    }
+    if (r.readRound() > pr.readRoundAcked) {
+      pr.readRoundAcked = r.readRound();
+      releaseConfirmedReads();
+    }
+  }
+
+  /**
+   * Raft §5.4.2: the commit index moves to the highest index a quorum holds, but only if that entry
+   * is from the current term; earlier entries then commit with it. Returns whether it moved.
+   */
+  private boolean maybeCommit() {
+    long quorumIndex =
+        voters.committedIndex(
+            peer -> {
+              Progress pr = leader.progress.get(peer);
+              return pr == null ? 0 : pr.match;
+            });
+    if (quorumIndex == Long.MAX_VALUE || quorumIndex <= log.committed) {
+      return false;
+    }
+    if (log.term(quorumIndex) != term && !cfg.has(PlantedBug.COMMIT_OLD_TERM_BY_COUNTING)) {
+      return false;
+    }
+    log.commitTo(quorumIndex);
+    leader.sendPending = true;
+    if (committedInCurrentTerm()) {
+      leader.reads.onCommittedInTerm(log.committed);
+    }
+    return true;
+  }
+
+  private boolean committedInCurrentTerm() {
+    return log.term(log.committed) == term;
+  }
+
+  /** Sends what is due: appends to every member that can take them, and a read round. */
+  private void flushLeader() {
+    if (leader.reads.hasUnconfirmed()) {
+      if (cfg.has(PlantedBug.READ_INDEX_WITHOUT_QUORUM)) {
+        releaseReads(leader.reads.releaseUnconfirmed());
+      } else {
+        long round = leader.reads.startRound();
+        broadcastHeartbeat(round);
+        releaseConfirmedReads();
+      }
+    }
+    if (leader.sendPending) {
+      leader.sendPending = false;
+      for (Map.Entry<Long, Progress> p : leader.progress.entrySet()) {
+        if (p.getKey() != id) {
+          maybeSendAppends(p.getKey(), p.getValue(), false);
+        }
+      }
+    }
+  }
+
+  /**
+   * Sends appends to {@code to} until the window is full or nothing is left to send; with {@code
+   * probe}, sends an empty append even when there is nothing new.
+   */
+  private void maybeSendAppends(long to, Progress pr, boolean probe) {
+    boolean sendEmpty = probe;
+    while (!pr.isPaused()) {
+      long prevIndex = pr.next - 1;
+      long prevTerm = log.term(prevIndex);
+      if (prevTerm == RaftLog.NO_TERM || pr.next < log.firstIndex()) {
+        startSnapshot(to, pr);
+        return;
+      }
+      List<Entry> entries =
+          pr.next <= log.lastIndex() ? log.entriesFrom(pr.next, cfg.appendBytesMax()) : List.of();
+      if (entries.isEmpty() && pr.sentCommit >= log.committed && !sendEmpty) {
+        return;
+      }
+      sendEmpty = false;
+      send(to, new AppendRequest(prevIndex, prevTerm, entries, log.committed));
+      pr.sentCommit = log.committed;
+      long bytes = 0;
+      for (Entry e : entries) {
+        bytes += e.sizeBytes();
+      }
+      long lastSent = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
+      pr.sentEntries(lastSent, bytes, entries.size());
+      if (entries.isEmpty()) {
+        return;
+      }
+    }
+  }
+
+  private void startSnapshot(long to, Progress pr) {
+    if (!pr.recentActive) {
+      // Do not ship a snapshot to a member we have not heard from lately.
+      return;
+    }
+    Snapshot snapshot = log.storedSnapshot();
+    Assert.that(!snapshot.isEmpty(), "entries compacted without a snapshot");
+    int resendTicks = Math.max(2, cfg.electionTicks() / cfg.heartbeatTicks() / 2);
+    pr.becomeSnapshot(
+        new SnapshotSender(
+            snapshot, cfg.snapshotChunkBytes(), cfg.snapshotWindowChunks(), resendTicks));
+    sendSnapshotChunks(to, pr);
+  }
+
+  private void sendSnapshotChunks(long to, Progress pr) {
+    for (SnapshotChunk chunk : pr.snapshot.nextChunks()) {
+      send(to, chunk);
+    }
+  }
+
+  private void resendSnapshots() {
+    leader.progress.forEach(
+        (peer, pr) -> {
+          if (pr.state == ProgressState.SNAPSHOT && pr.snapshot.onHeartbeatTick()) {
+            sendSnapshotChunks(peer, pr);
+          }
+        });
+  }
+
+  private void broadcastHeartbeat(long readRound) {
+    leader.progress.forEach(
+        (peer, pr) -> {
+          if (peer != id) {
+            // Never claim a commit index beyond what the follower is known to hold.
+            long commit = Math.min(pr.match, log.committed);
+            send(peer, new HeartbeatRequest(commit, readRound));
+          }
+        });
+  }
+
+  private void releaseConfirmedReads() {
+    Progress self = leader.progress.get(id);
+    long selfRound = leader.reads.lastRound();
+    long confirmed =
+        voters.committedIndex(
+            peer -> {
+              if (peer == id) {
+                return self == null ? 0 : selfRound;
+              }
+              Progress pr = leader.progress.get(peer);
+              return pr == null ? 0 : pr.readRoundAcked;
+            });
+    releaseReads(leader.reads.release(confirmed));
+  }
+
+  private void releaseReads(List<ReadIndexQueue.PendingRead> released) {
+    for (ReadIndexQueue.PendingRead r : released) {
+      if (r.from() == id) {
+        readStates.add(new ReadState(r.requestId(), r.index()));
+      } else {
+        send(r.from(), new ReadIndexResponse(r.requestId(), r.index()));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- follower
+
+  private void stepFollower(Envelope e) {
+    RaftMessage body = e.body();
+    if (body instanceof AppendRequest a) {
+      heardFromLeader(e.from());
+      onAppendRequest(e.from(), a);
+    } else if (body instanceof HeartbeatRequest h) {
+      heardFromLeader(e.from());
+      onHeartbeatRequest(e.from(), h);
+    } else if (body instanceof SnapshotChunk c) {
+      heardFromLeader(e.from());
+      onSnapshotChunk(e.from(), c);
+    } else if (body instanceof TimeoutNow) {
+      hup(true);
+    } else if (body instanceof ReadIndexResponse r && e.from() == leaderId) {
+      readStates.add(new ReadState(r.requestId(), r.index()));
+    } else {
+      ignoredMessages++;
+    }
+  }
+
+  private void heardFromLeader(long from) {
+    electionElapsed = 0;
+    leaderId = from;
+  }
+
+  private void onAppendRequest(long from, AppendRequest a) {
+    if (a.prevIndex() < log.committed) {
+      // Everything up to the commit index is known to match; say so, and the leader moves on.
+      send(from, AppendResponse.accept(log.committed));
+      return;
+    }
+    if (!entriesAreContiguous(a)) {
+      ignoredMessages++;
+      return;
+    }
+    long lastNew = log.maybeAppend(a.prevIndex(), a.prevTerm(), a.commit(), a.entries());
+    if (lastNew >= 0) {
+      send(from, AppendResponse.accept(lastNew));
+      return;
+    }
+    long[] hint = log.findConflictByTerm(Math.min(a.prevIndex(), log.lastIndex()), a.prevTerm());
+    send(from, new AppendResponse(false, a.prevIndex(), hint[0], hint[1]));
+  }
+
+  /** Malformed input from the network is ignored, not asserted on. */
+  private static boolean entriesAreContiguous(AppendRequest a) {
+    long expected = a.prevIndex() + 1;
+    long lastTerm = a.prevTerm();
+    for (Entry e : a.entries()) {
+      if (e.index() != expected || e.term() < lastTerm) {
+        return false;
+      }
+      expected++;
+      lastTerm = e.term();
+    }
+    return true;
+  }
+
+  private void onHeartbeatRequest(long from, HeartbeatRequest h) {
+    // The leader sends at most what we are known to hold; anything more means a lost log, and
+    // committing entries we may not share with the leader would be unsafe.
+    if (h.commit() <= log.lastIndex()) {
+      log.commitTo(h.commit());
+    } else {
+      ignoredMessages++;
+    }
+    send(from, new HeartbeatResponse(h.readRound()));
+  }
+
+  private void onSnapshotChunk(long from, SnapshotChunk c) {
+    if (c.totalBytes() < 0 || c.totalBytes() > SnapshotReceiver.BYTES_MAX) {
+      ignoredMessages++;
+      return;
+    }
+    if (c.meta().index() <= log.committed) {
+      snapshotReceiver = null;
+      send(from, AppendResponse.accept(log.committed));
+      return;
+    }
+    if (c.offset() == 0 && (snapshotReceiver == null || !snapshotReceiver.isFor(c, term))) {
+      snapshotReceiver = new SnapshotReceiver(c.meta(), c.totalBytes(), term);
+    }
+    if (snapshotReceiver == null || !snapshotReceiver.isFor(c, term)) {
+      send(from, new SnapshotChunkResponse(c.meta().index(), 0));
+      return;
+    }
+    long held = snapshotReceiver.accept(c);
+    if (!snapshotReceiver.isComplete()) {
+      send(from, new SnapshotChunkResponse(c.meta().index(), held));
+      return;
+    }
+    Snapshot snapshot = snapshotReceiver.snapshot();
+    snapshotReceiver = null;
+    if (restore(snapshot)) {
+      send(from, AppendResponse.accept(log.lastIndex()));
+    } else {
+      send(from, AppendResponse.accept(log.committed));
+    }
+  }
+
+  /** Replaces the log by {@code snapshot} unless the log already covers it (Raft §7). */
+  private boolean restore(Snapshot snapshot) {
+    if (snapshot.index() <= log.committed) {
+      return false;
+    }
+    if (log.matchTerm(snapshot.index(), snapshot.term())) {
+      // Our log holds the snapshot's last entry: it is committed, so fast-forward and keep the
+      // rest.
+      log.commitTo(snapshot.index());
+      return false;
+    }
+    log.restore(snapshot);
+    setConf(snapshot.meta().confState());
+    return true;
+  }
+
+  // ---------------------------------------------------------------- membership
+
+  private void setConf(ConfState next) {
+    conf = next;
+    voters =
+        new JointConfig(MajorityConfig.of(next.voters()), MajorityConfig.of(next.votersOutgoing()));
+  }
+
+  private void applyConfChange(Entry e) {
+    ConfState next;
+    try {
+      next = MembershipChanger.apply(conf, ConfChange.decode(e.data()));
+    } catch (IllegalArgumentException invalid) {
+      // Every replica skips the same invalid change: the decision depends only on the log.
+      ignoredMessages++;
+      return;
+    }
+    setConf(next);
+    if (leader == null) {
+      return;
+    }
+    leader.progress.keySet().removeIf(member -> !next.contains(member));
+    for (long member : next.members()) {
+      Progress pr = leader.progress.get(member);
+      if (pr == null) {
+        leader.progress.put(member, newProgress(member));
+      } else {
+        pr.learner = !voters.contains(member);
+      }
+    }
+    if (!voters.contains(id) && cfg.stepDownOnRemoval()) {
+      handOverAndStepDown();
+      return;
+    }
+    if (leader.leadTransferee != NONE && !voters.contains(leader.leadTransferee)) {
+      leader.leadTransferee = NONE;
+    }
+    maybeCommit();
+    leader.sendPending = true;
+  }
+
+  /** A leader removed from the voters steps down, first waking the most up-to-date voter. */
+  private void handOverAndStepDown() {
+    long best = NONE;
+    long bestMatch = -1;
+    for (Map.Entry<Long, Progress> p : leader.progress.entrySet()) {
+      long peer = p.getKey();
+      if (peer != id && voters.contains(peer) && p.getValue().match > bestMatch) {
+        best = peer;
+        bestMatch = p.getValue().match;
+      }
+    }
+    if (best != NONE && bestMatch == log.lastIndex()) {
+      send(best, new TimeoutNow());
+    }
+    becomeFollower(term, NONE);
+  }
+
+  /** The leader leaves an auto-leave joint configuration once entering it has applied. */
+  private void maybeAutoLeaveJoint() {
+    if (leader == null || !conf.isJoint() || !conf.autoLeave()) {
+      return;
+    }
+    if (leader.pendingConfIndex > log.applied || leader.leadTransferee != NONE) {
+      return;
+    }
+    Entry e = appendAsLeader(EntryType.CONF_CHANGE, ConfChange.leaveJoint().encode());
+    leader.pendingConfIndex = e.index();
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private void send(long to, RaftMessage body) {
+    send(to, term, body);
+  }
+
+  private void send(long to, long msgTerm, RaftMessage body) {
+    outbox.add(new Envelope(cfg.groupId(), id, to, msgTerm, body));
+  }
+}
