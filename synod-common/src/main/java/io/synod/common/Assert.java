@@ -1,5 +1,7 @@
 package io.synod.common;
 
+import java.util.Locale;
+
 /**
  * Always-on invariant checks. Java's {@code assert} is off unless the JVM is started with {@code
  * -ea}; these are not. A failed check throws {@link AssertionError}: a broken invariant stops the
@@ -21,7 +23,7 @@ public final class Assert {
   /** Fails with a formatted message unless {@code condition} holds; formats only on failure. */
   public static void that(boolean condition, String format, Object... args) {
     if (!condition) {
-      throw new AssertionError(String.format(format, args));
+      throw new AssertionError(String.format(Locale.ROOT, format, args));
     }
   }
 
@@ -29,6 +31,6 @@ public final class Assert {
    * Fails unconditionally; returns an error so callers can write {@code throw Assert.fail(...)}.
    */
   public static AssertionError fail(String format, Object... args) {
-    throw new AssertionError(String.format(format, args));
+    throw new AssertionError(String.format(Locale.ROOT, format, args));
   }
 }
