@@ -1,0 +1,287 @@
+package io.synod.raft.replica;
+
+import io.synod.common.Bytes;
+import io.synod.raft.ConfChange;
+import io.synod.raft.Entry;
+import io.synod.raft.Envelope;
+import io.synod.raft.LogStore;
+import io.synod.raft.PlantedBug;
+import io.synod.raft.ProposeResult;
+import io.synod.raft.RaftConfig;
+import io.synod.raft.RaftNode;
+import io.synod.raft.ReadIndexResult;
+import io.synod.raft.ReadState;
+import io.synod.raft.Ready;
+import io.synod.raft.Snapshot;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * Drives one {@link RaftNode}: persists what it asks, sends its messages, applies committed entries
+ * to the {@link StateMachine}, answers proposers and readers, and takes snapshots. Deterministic and
+ * free of threads: the production shell calls it from one thread per replica, the simulator from its
+ * single event loop; both run exactly this code.
+ *
+ * <p>Each Ready is handled in the order Raft requires: persist, sync, send, apply, advance. A
+ * storage failure propagates (fail-stop): the replica must be discarded and restarted from disk.
+ *
+ * <p><b>Threads.</b> Not thread-safe; confined to one thread. Callbacks run on that thread.
+ */
+public final class ReplicaLoop {
+  private final RaftConfig raftConfig;
+  private final LoopConfig config;
+  private final LogStore store;
+  private final StateMachine stateMachine;
+  private final Transport transport;
+  private final RaftNode node;
+
+  /** Proposals by log index; several may wait on one index (a log can flip between leaders). */
+  private final TreeMap<Long, List<PendingProposal>> proposals = new TreeMap<>();
+
+  private int proposalCount;
+  private final Map<Long, PendingRead> readsAwaitingIndex = new LinkedHashMap<>();
+  private final TreeMap<Long, List<Consumer<ReadOutcome>>> readsAwaitingApply = new TreeMap<>();
+  private int readsAwaitingApplyCount;
+  private long nextReadId = 1;
+  private long ticks;
+  private long seenTerm;
+  private long seenLeader;
+
+  private record PendingProposal(long term, Consumer<Outcome> callback) {}
+
+  private record PendingRead(long issuedAtTick, Consumer<ReadOutcome> callback) {}
+
+  /**
+   * Restores a replica from {@code store}: the state machine from the latest snapshot, Raft from the
+   * hard state and log. Committed entries after the snapshot are applied again.
+   */
+  public ReplicaLoop(
+      RaftConfig raftConfig,
+      LoopConfig config,
+      LogStore store,
+      StateMachine stateMachine,
+      Transport transport,
+      RandomGenerator random) {
+    this.raftConfig = raftConfig;
+    this.config = config;
+    this.store = store;
+    this.stateMachine = stateMachine;
+    this.transport = transport;
+    Snapshot snapshot = store.snapshot();
+    stateMachine.restore(snapshot.meta(), snapshot.data());
+    this.node = new RaftNode(raftConfig, store, random);
+    this.seenTerm = node.term();
+  }
+
+  /** The Raft node, for status queries. Callers must not drive it directly. */
+  public RaftNode node() {
+    return node;
+  }
+
+  public StateMachine stateMachine() {
+    return stateMachine;
+  }
+
+  /** Advances Raft time by one tick and expires reads that waited too long. */
+  public void tick() {
+    ticks++;
+    node.tick();
+    expireReads();
+    process();
+  }
+
+  /** Handles one message from a peer. */
+  public void receive(Envelope envelope) {
+    node.step(envelope);
+    process();
+  }
+
+  /** Proposes {@code command}; {@code callback} learns its {@link Outcome} on this loop's thread. */
+  public void propose(Bytes command, Consumer<Outcome> callback) {
+    if (proposalCount >= config.pendingProposalsMax()) {
+      callback.accept(new Outcome.Rejected("too many pending proposals"));
+      return;
+    }
+    track(node.propose(command), callback);
+    process();
+  }
+
+  /** Proposes a membership change. */
+  public void proposeConfChange(ConfChange change, Consumer<Outcome> callback) {
+    track(node.proposeConfChange(change), callback);
+    process();
+  }
+
+  /** Asks the leader to hand leadership to {@code target}; returns whether a transfer started. */
+  public boolean transferLeadership(long target) {
+    boolean started = node.transferLeadership(target);
+    process();
+    return started;
+  }
+
+  /**
+   * Requests a linearizable read (Raft thesis §6.4). When {@code callback} gets {@link
+   * ReadOutcome.Ready} the caller reads the state machine at once, on this thread.
+   */
+  public void read(Consumer<ReadOutcome> callback) {
+    if (readsAwaitingIndex.size() + readsAwaitingApplyCount >= config.pendingReadsMax()) {
+      callback.accept(new ReadOutcome.Retry("too many pending reads"));
+      return;
+    }
+    long id = nextReadId++;
+    ReadIndexResult result = node.readIndex(id);
+    switch (result) {
+      case ACCEPTED -> readsAwaitingIndex.put(id, new PendingRead(ticks, callback));
+      case NO_LEADER -> callback.accept(new ReadOutcome.NotLeader(node.leaderId()));
+      case BUSY -> callback.accept(new ReadOutcome.Retry("leader busy"));
+    }
+    process();
+  }
+
+  private void track(ProposeResult result, Consumer<Outcome> callback) {
+    if (result instanceof ProposeResult.Accepted a) {
+      proposals.computeIfAbsent(a.index(), i -> new ArrayList<>(1)).add(new PendingProposal(a.term(), callback));
+      proposalCount++;
+    } else if (result instanceof ProposeResult.NotLeader n) {
+      callback.accept(new Outcome.NotLeader(n.leaderHint()));
+    } else if (result instanceof ProposeResult.Rejected r) {
+      callback.accept(new Outcome.Rejected(r.reason() + ": " + r.detail()));
+    }
+  }
+
+  /** Handles every Ready the node has. */
+  public void process() {
+    while (node.hasReady()) {
+      handle(node.ready());
+    }
+    noticeLeaderChange();
+  }
+
+  private void handle(Ready rd) {
+    boolean ackBeforeSync = raftConfig.has(PlantedBug.ACK_BEFORE_SYNC);
+    if (ackBeforeSync) {
+      send(rd.messages());
+    }
+    if (!rd.snapshot().isEmpty()) {
+      store.installSnapshot(rd.snapshot());
+    }
+    store.append(rd.entries());
+    rd.hardState().ifPresent(store::setHardState);
+    if (rd.mustSync()) {
+      store.sync();
+    }
+    if (!ackBeforeSync) {
+      send(rd.messages());
+    }
+    if (!rd.snapshot().isEmpty()) {
+      stateMachine.restore(rd.snapshot().meta(), rd.snapshot().data());
+      forgetProposalsUpTo(rd.snapshot().index());
+    }
+    for (Entry e : rd.committedEntries()) {
+      Bytes result = stateMachine.apply(e);
+      resolveProposals(e, result);
+    }
+    node.advance(rd);
+    for (ReadState rs : rd.readStates()) {
+      PendingRead pending = readsAwaitingIndex.remove(rs.requestId());
+      if (pending != null) {
+        readsAwaitingApply.computeIfAbsent(rs.index(), i -> new ArrayList<>()).add(pending.callback());
+        readsAwaitingApplyCount++;
+      }
+    }
+    releaseReads();
+    maybeSnapshot();
+  }
+
+  private void send(List<Envelope> messages) {
+    for (Envelope e : messages) {
+      transport.send(e);
+    }
+  }
+
+  private void resolveProposals(Entry applied, Bytes result) {
+    List<PendingProposal> waiting = proposals.remove(applied.index());
+    if (waiting == null) {
+      return;
+    }
+    proposalCount -= waiting.size();
+    for (PendingProposal p : waiting) {
+      // Log Matching: one entry per (index, term), so the term tells whether it was ours.
+      if (p.term() == applied.term()) {
+        p.callback().accept(new Outcome.Applied(applied.index(), result));
+      } else {
+        p.callback().accept(new Outcome.Rejected("overwritten by another leader's entry"));
+      }
+    }
+  }
+
+  /** A snapshot skipped these indexes: whether the proposals there were applied is not known here. */
+  private void forgetProposalsUpTo(long index) {
+    while (!proposals.isEmpty() && proposals.firstKey() <= index) {
+      List<PendingProposal> waiting = proposals.pollFirstEntry().getValue();
+      proposalCount -= waiting.size();
+      for (PendingProposal p : waiting) {
+        p.callback().accept(new Outcome.Unknown("installed a snapshot covering the entry"));
+      }
+    }
+  }
+
+  private void releaseReads() {
+    long applied = node.appliedIndex();
+    while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= applied) {
+      Map.Entry<Long, List<Consumer<ReadOutcome>>> ready = readsAwaitingApply.pollFirstEntry();
+      readsAwaitingApplyCount -= ready.getValue().size();
+      for (Consumer<ReadOutcome> callback : ready.getValue()) {
+        callback.accept(new ReadOutcome.Ready(ready.getKey()));
+      }
+    }
+  }
+
+  /** A read waiting for its index is lost when leadership changes; tell the reader to retry. */
+  private void noticeLeaderChange() {
+    if (node.term() == seenTerm && node.leaderId() == seenLeader) {
+      return;
+    }
+    seenTerm = node.term();
+    seenLeader = node.leaderId();
+    failReadsAwaitingIndex("leadership changed");
+  }
+
+  private void expireReads() {
+    Iterator<PendingRead> it = readsAwaitingIndex.values().iterator();
+    while (it.hasNext()) {
+      PendingRead r = it.next();
+      if (ticks - r.issuedAtTick() >= config.readTimeoutTicks()) {
+        it.remove();
+        r.callback().accept(new ReadOutcome.Retry("read not confirmed in time"));
+      }
+    }
+  }
+
+  private void failReadsAwaitingIndex(String reason) {
+    List<PendingRead> failed = new ArrayList<>(readsAwaitingIndex.values());
+    readsAwaitingIndex.clear();
+    for (PendingRead r : failed) {
+      r.callback().accept(new ReadOutcome.Retry(reason));
+    }
+  }
+
+  private void maybeSnapshot() {
+    long applied = node.appliedIndex();
+    long snapshotIndex = store.snapshotMeta().index();
+    if (applied - snapshotIndex < config.snapshotEntries()) {
+      return;
+    }
+    store.saveSnapshot(applied, node.confState(), stateMachine.snapshot());
+    long compactTo = applied - config.retainEntries();
+    if (compactTo >= store.firstIndex()) {
+      store.compact(compactTo);
+    }
+  }
+}

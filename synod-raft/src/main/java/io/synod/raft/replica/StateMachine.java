@@ -1,0 +1,27 @@
+package io.synod.raft.replica;
+
+import io.synod.common.Bytes;
+import io.synod.raft.Entry;
+import io.synod.raft.SnapshotMeta;
+
+/**
+ * The replicated application. {@link #apply} must be a pure function of the state and the entry:
+ * every replica applies the same entries in the same order and must reach the same state. Time
+ * reaches it only through fields the leader wrote into an entry.
+ *
+ * <p>Confined to the replica loop's thread.
+ */
+public interface StateMachine {
+  /**
+   * Applies a committed entry and returns the result for its proposer. Called for every entry in
+   * log order: normal commands, the empty entry each new leader appends, and membership changes
+   * (which Raft has already applied to its configuration).
+   */
+  Bytes apply(Entry entry);
+
+  /** An image of the state as of the last applied entry. */
+  Bytes snapshot();
+
+  /** Replaces the whole state with a snapshot's image ({@code data} is empty for the initial state). */
+  void restore(SnapshotMeta meta, Bytes data);
+}

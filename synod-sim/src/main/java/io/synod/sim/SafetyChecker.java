@@ -1,0 +1,181 @@
+package io.synod.sim;
+
+import io.synod.raft.Entry;
+import io.synod.raft.RaftNode;
+import io.synod.raft.Role;
+import java.util.Arrays;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/**
+ * Raft's safety properties (Raft §5.2–5.4, Figure 3), checked after every simulated event:
+ *
+ * <ul>
+ *   <li>Election Safety: at most one leader per term;
+ *   <li>terms and commit indexes never go back within one incarnation of a node, and a restarted node
+ *       never forgets a term it has sent messages in;
+ *   <li>Log Matching over committed prefixes: every node's committed entries agree with the
+ *       cluster's committed log (known from any node's commit index);
+ *   <li>Leader Completeness: a new leader's log holds every committed entry;
+ *   <li>State Machine Safety: every replica applies the same entry at each index and reaches the same
+ *       state there.
+ * </ul>
+ *
+ * A violation throws {@link SimulationFailure}. Owned by the simulation thread.
+ */
+final class SafetyChecker {
+  private final TreeMap<Long, Long> leaderByTerm = new TreeMap<>();
+  /** index -> term of the committed log, as far as any node has shown it. */
+  private long[] committedTerms = new long[1024];
+
+  private long committedKnown;
+  /** index -> [term, data hash, state hash after applying] of what replicas applied. */
+  private final TreeMap<Long, long[]> applied = new TreeMap<>();
+
+  private final TreeMap<Long, NodeView> views = new TreeMap<>();
+
+  /** What the checker remembers about one node. */
+  private static final class NodeView {
+    long incarnation = -1;
+    long term;
+    long commit;
+    long checkedCommit;
+    long maxTermSent;
+    long leaderOfTerm = -1;
+  }
+
+  /** Records that {@code nodeId} sent a message carrying {@code term} (after persisting it). */
+  void onSent(long nodeId, long term) {
+    NodeView v = view(nodeId);
+    v.maxTermSent = Math.max(v.maxTermSent, term);
+  }
+
+  /** Checks one live node after an event. */
+  void check(long nodeId, long incarnation, RaftNode node) {
+    NodeView v = view(nodeId);
+    if (v.incarnation != incarnation) {
+      onRestart(nodeId, v, incarnation, node);
+    }
+    if (node.term() < v.term) {
+      throw fail("node %d term went back from %d to %d", nodeId, v.term, node.term());
+    }
+    if (node.commitIndex() < v.commit) {
+      throw fail("node %d commit went back from %d to %d", nodeId, v.commit, node.commitIndex());
+    }
+    v.term = node.term();
+    v.commit = node.commitIndex();
+    checkCommittedPrefix(nodeId, v, node);
+    if (node.role() == Role.LEADER && v.leaderOfTerm != node.term()) {
+      onNewLeader(nodeId, v, node);
+    }
+  }
+
+  private void onRestart(long nodeId, NodeView v, long incarnation, RaftNode node) {
+    if (node.term() < v.maxTermSent) {
+      throw fail(
+          "node %d restarted at term %d but had sent messages in term %d: a term was not synced",
+          nodeId, node.term(), v.maxTermSent);
+    }
+    v.incarnation = incarnation;
+    v.term = node.term();
+    v.commit = node.commitIndex();
+    v.checkedCommit = 0;
+    v.leaderOfTerm = -1;
+  }
+
+  private void checkCommittedPrefix(long nodeId, NodeView v, RaftNode node) {
+    long commit = node.commitIndex();
+    for (long i = Math.max(v.checkedCommit + 1, 1); i <= commit; i++) {
+      OptionalLong t = node.termAt(i);
+      if (t.isEmpty()) {
+        continue; // compacted into a snapshot
+      }
+      if (i <= committedKnown) {
+        if (committedTerms[(int) i] != t.getAsLong()) {
+          throw fail(
+              "log matching: node %d has term %d at committed index %d, the cluster committed term %d",
+              nodeId, t.getAsLong(), i, committedTerms[(int) i]);
+        }
+      } else if (i == committedKnown + 1) {
+        record(i, t.getAsLong());
+      } else {
+        // A gap in what we know (the node holds a snapshot below); learn this index anyway.
+        record(i, t.getAsLong());
+      }
+    }
+    v.checkedCommit = Math.max(v.checkedCommit, commit);
+  }
+
+  private void record(long index, long term) {
+    if (index >= committedTerms.length) {
+      committedTerms = Arrays.copyOf(committedTerms, (int) Math.max(index + 1, committedTerms.length * 2L));
+    }
+    if (index <= committedKnown && committedTerms[(int) index] != 0 && committedTerms[(int) index] != term) {
+      throw fail("log matching: index %d committed with terms %d and %d", index, committedTerms[(int) index], term);
+    }
+    committedTerms[(int) index] = term;
+    committedKnown = Math.max(committedKnown, index);
+  }
+
+  private void onNewLeader(long nodeId, NodeView v, RaftNode node) {
+    long term = node.term();
+    Long previous = leaderByTerm.putIfAbsent(term, nodeId);
+    if (previous != null && previous != nodeId) {
+      throw fail("election safety: nodes %d and %d both lead term %d", previous, nodeId, term);
+    }
+    v.leaderOfTerm = term;
+    if (node.lastIndex() < committedKnown) {
+      throw fail(
+          "leader completeness: node %d leads term %d with last index %d below committed index %d",
+          nodeId, term, node.lastIndex(), committedKnown);
+    }
+    for (long i = 1; i <= committedKnown; i++) {
+      OptionalLong t = node.termAt(i);
+      long want = committedTerms[(int) i];
+      if (t.isPresent() && want != 0 && t.getAsLong() != want) {
+        throw fail(
+            "leader completeness: node %d leads term %d with term %d at index %d, committed term %d",
+            nodeId, term, t.getAsLong(), i, want);
+      }
+    }
+  }
+
+  /** A replica applied {@code entry} and its state hashes to {@code stateHash}. */
+  void onApply(long nodeId, Entry entry, long stateHash) {
+    long dataHash = entry.data().hashCode() * 31L + entry.type().ordinal();
+    long[] seen = applied.get(entry.index());
+    if (seen == null) {
+      applied.put(entry.index(), new long[] {entry.term(), dataHash, stateHash});
+      return;
+    }
+    if (seen[0] != entry.term() || seen[1] != dataHash) {
+      throw fail(
+          "state machine safety: node %d applied %d/%d at index %d, another replica applied term %d there",
+          nodeId, entry.term(), entry.index(), entry.index(), seen[0]);
+    }
+    if (seen[2] != stateHash) {
+      throw fail("replicas diverge: node %d has a different state after index %d", nodeId, entry.index());
+    }
+  }
+
+  /** A replica restored a snapshot at {@code index} and its state hashes to {@code stateHash}. */
+  void onRestore(long nodeId, long index, long stateHash) {
+    long[] seen = applied.get(index);
+    if (index > 0 && seen != null && seen[2] != stateHash) {
+      throw fail("replicas diverge: node %d restored a snapshot at %d that differs", nodeId, index);
+    }
+  }
+
+  /** The highest index any replica is known to have committed. */
+  long committedIndex() {
+    return committedKnown;
+  }
+
+  private NodeView view(long nodeId) {
+    return views.computeIfAbsent(nodeId, id -> new NodeView());
+  }
+
+  private static SimulationFailure fail(String format, Object... args) {
+    return new SimulationFailure(String.format(java.util.Locale.ROOT, format, args));
+  }
+}

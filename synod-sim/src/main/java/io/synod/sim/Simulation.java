@@ -1,0 +1,594 @@
+package io.synod.sim;
+
+import io.synod.common.Bytes;
+import io.synod.lincheck.CheckResult;
+import io.synod.lincheck.LinearizabilityChecker;
+import io.synod.lincheck.Operation;
+import io.synod.lincheck.Verdict;
+import io.synod.lincheck.model.KvModel;
+import io.synod.raft.ConfChange;
+import io.synod.raft.ConfState;
+import io.synod.raft.Envelope;
+import io.synod.raft.MemoryLogStore;
+import io.synod.raft.PlantedBug;
+import io.synod.raft.RaftConfig;
+import io.synod.raft.RaftMessage;
+import io.synod.raft.RaftNode;
+import io.synod.raft.Role;
+import io.synod.raft.replica.LoopConfig;
+import io.synod.raft.replica.Outcome;
+import io.synod.raft.replica.ReadOutcome;
+import io.synod.raft.replica.ReplicaLoop;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * One simulated run: a whole cluster of real {@link ReplicaLoop}s, clients and an adversary, on one
+ * thread in virtual time, every random draw taken from one seed.
+ *
+ * <p>Two phases, as in TigerBeetle's VOPR: in the <em>safety</em> phase faults are on (message
+ * loss, duplication, delay and reordering, partitions, crashes that lose unsynced writes, crashes in
+ * the middle of an fsync, pauses, clock skew, membership changes and leader transfers); invariants
+ * are checked after every event. In the <em>liveness</em> phase the network heals and every node
+ * comes back; the cluster must then serve a write and a read and converge within a bound. At the
+ * end the client history must be linearizable.
+ */
+public final class Simulation {
+  private static final int KIND_RAFT = 1;
+  private static final int KIND_REQUEST = 2;
+  private static final int KIND_RESPONSE = 3;
+  private static final long LINCHECK_STEPS_MAX = 20_000_000;
+  private static final long GROUP_ID = 1;
+
+  private final long seed;
+  private final SimOptions options;
+  private final Set<PlantedBug> plantedBugs;
+  private final SplittableRandom random;
+  private final EventQueue events = new EventQueue();
+  private final TraceHash trace = new TraceHash();
+  private final SafetyChecker checker = new SafetyChecker();
+  private final SimNetwork network;
+  private final TreeMap<Long, SimNode> nodes = new TreeMap<>();
+  private final List<SimClient> clients = new ArrayList<>();
+  private final List<Operation<KvModel.Input, KvModel.Output>> history = new ArrayList<>();
+  private final TreeMap<String, List<String>> writtenValues = new TreeMap<>();
+  private final SplittableRandom faultRandom;
+  private final SplittableRandom adminRandom;
+
+  private long historyClock;
+  private long nextSpareId;
+  private boolean liveness;
+  private long healedAtMicros;
+  private boolean wroteAfterHeal;
+  private boolean readAfterHeal;
+  private boolean done;
+  private long crashes;
+  private long confChanges;
+  private long transfers;
+
+  /** A simulation of {@code seed}; {@code nodesOverride > 0} fixes the founding cluster size. */
+  public Simulation(long seed, int nodesOverride, Set<PlantedBug> plantedBugs) {
+    this.seed = seed;
+    this.plantedBugs = plantedBugs;
+    this.random = new SplittableRandom(seed);
+    this.options = SimOptions.draw(random.split(), nodesOverride);
+    this.network = new SimNetwork(events, random.split(), options, trace);
+    this.faultRandom = random.split();
+    this.adminRandom = random.split();
+  }
+
+  SimOptions options() {
+    return options;
+  }
+
+  EventQueue events() {
+    return events;
+  }
+
+  long nowMicros() {
+    return events.nowMicros();
+  }
+
+  /** A logical clock for the history: strictly increasing, so no two events tie. */
+  long historyClock() {
+    return ++historyClock;
+  }
+
+  /** Runs the simulation to the end and reports what it found. */
+  public SimResult run() {
+    try {
+      setUp();
+      long endMicros = options.safetyMicros() + options.livenessBoundMicros();
+      while (!done && events.runNext(endMicros)) {
+        checkAll();
+      }
+      if (!done) {
+        throw new SimulationFailure(livenessReport());
+      }
+      return finish();
+    } catch (SimulationFailure f) {
+      return result(Optional.of(f.getMessage()));
+    } catch (AssertionError | RuntimeException e) {
+      return result(Optional.of("invariant broken in the core: " + describe(e)));
+    }
+  }
+
+  private void setUp() {
+    List<Long> founders = new ArrayList<>();
+    for (long id = 1; id <= options.nodes(); id++) {
+      founders.add(id);
+    }
+    for (long id : founders) {
+      MemoryLogStore disk = new MemoryLogStore();
+      RaftNode.bootstrap(disk, founders);
+      SimNode node = newNode(id, disk);
+      node.joined = true;
+      node.start();
+      scheduleTick(node);
+    }
+    nextSpareId = options.nodes() + 1;
+    for (int i = 0; i < options.clients(); i++) {
+      SimClient c = new SimClient(this, i + 1, random.split());
+      clients.add(c);
+      events.after(random.nextLong(50_000), c::next);
+    }
+    scheduleFaults();
+    events.after(options.safetyMicros(), this::enterLiveness);
+  }
+
+  private SimNode newNode(long id, MemoryLogStore disk) {
+    SplittableRandom r = random.split();
+    long tick = Math.round(options.tickMicros() * (1 + (r.nextDouble() * 2 - 1) * options.clockSkew()));
+    RaftConfig raft =
+        RaftConfig.builder(GROUP_ID, id)
+            .ticks(options.electionTicks(), options.heartbeatTicks())
+            .preVote(options.preVote())
+            .checkQuorum(options.checkQuorum())
+            .appendBytesMax(options.appendBytesMax())
+            .inflight(options.inflightAppends(), 1L << 20)
+            .snapshotChunks(options.snapshotChunkBytes(), 2)
+            .plantedBugs(plantedBugs)
+            .build();
+    LoopConfig loop =
+        new LoopConfig(options.snapshotEntries(), options.retainEntries(), 4096, 4096,
+            Math.max(4, 3 * options.electionTicks()));
+    SimNode node =
+        new SimNode(id, disk, Math.max(1_000, tick), raft, loop, r, options.syncCrashRate(), checker,
+            this::sendRaft);
+    nodes.put(id, node);
+    return node;
+  }
+
+  // ------------------------------------------------------------------ node events
+
+  private void scheduleTick(SimNode node) {
+    long incarnation = node.incarnation();
+    events.after(node.tickMicros, () -> {
+      if (!node.isUp() || node.incarnation() != incarnation) {
+        return;
+      }
+      if (!node.isPaused(nowMicros())) {
+        trace.fold(nowMicros(), 10, node.id, 0);
+        withLoop(node, ReplicaLoop::tick);
+      }
+      if (node.isUp() && node.incarnation() == incarnation) {
+        scheduleTick(node);
+      }
+    });
+  }
+
+  /** Runs {@code action} on the node's loop; a crash in the middle of an fsync takes the node down. */
+  private void withLoop(SimNode node, Consumer<ReplicaLoop> action) {
+    try {
+      action.accept(node.loop());
+    } catch (SimDisk.SimulatedCrash crash) {
+      crash(node, "fsync");
+    }
+  }
+
+  private void sendRaft(Envelope e) {
+    RaftMessage body = e.body();
+    boolean preVote =
+        (body instanceof RaftMessage.VoteRequest v && v.preVote())
+            || (body instanceof RaftMessage.VoteResponse r && r.preVote());
+    if (!preVote) {
+      checker.onSent(e.from(), e.term());
+    }
+    network.send(e.from(), e.to(), KIND_RAFT, () -> deliverRaft(e));
+  }
+
+  private void deliverRaft(Envelope e) {
+    SimNode node = nodes.get(e.to());
+    if (node == null || !node.isUp()) {
+      return;
+    }
+    if (node.isPaused(nowMicros())) {
+      events.after(node.pausedUntilMicros() - nowMicros(), () -> deliverRaft(e));
+      return;
+    }
+    trace.fold(nowMicros(), 11, e.to(), e.from() * 1_000_003 + e.term());
+    withLoop(node, loop -> loop.receive(e));
+  }
+
+  private void crash(SimNode node, String why) {
+    if (!node.isUp()) {
+      return;
+    }
+    crashes++;
+    trace.fold(nowMicros(), 12, node.id, why.length());
+    node.crash();
+    long downMicros = 10_000 + faultRandom.nextLong(liveness ? 10_000 : 3_000_000);
+    events.after(downMicros, () -> restart(node));
+  }
+
+  private void restart(SimNode node) {
+    if (node.state() != SimNode.State.DOWN) {
+      return;
+    }
+    trace.fold(nowMicros(), 13, node.id, 0);
+    try {
+      node.start();
+    } catch (SimDisk.SimulatedCrash crash) {
+      crash(node, "fsync during start");
+      return;
+    }
+    scheduleTick(node);
+  }
+
+  // ------------------------------------------------------------------ clients
+
+  long randomNodeId(SplittableRandom r) {
+    List<Long> candidates = new ArrayList<>();
+    for (SimNode n : nodes.values()) {
+      if (n.state() != SimNode.State.RETIRED) {
+        candidates.add(n.id);
+      }
+    }
+    return candidates.get(r.nextInt(candidates.size()));
+  }
+
+  void sendRequest(long nodeId, SimClient.Request request) {
+    network.send(request.client().endpoint, nodeId, KIND_REQUEST, () -> onRequest(nodeId, request));
+  }
+
+  private void onRequest(long nodeId, SimClient.Request request) {
+    SimNode node = nodes.get(nodeId);
+    if (node == null || !node.isUp()) {
+      return;
+    }
+    if (node.isPaused(nowMicros())) {
+      events.after(node.pausedUntilMicros() - nowMicros(), () -> onRequest(nodeId, request));
+      return;
+    }
+    trace.fold(nowMicros(), 14, nodeId, request.client().id * 1_000_003L + request.seq());
+    long incarnation = node.incarnation();
+    if (request.command() == null) {
+      String key = request.input().key();
+      withLoop(node, loop -> loop.read(outcome -> {
+        if (node.incarnation() != incarnation || !node.isUp()) {
+          return;
+        }
+        Optional<KvModel.Output> out = Optional.empty();
+        long hint = 0;
+        if (outcome instanceof ReadOutcome.Ready) {
+          out = Optional.of(KvModel.Output.value(node.stateMachine().get(key)));
+        } else if (outcome instanceof ReadOutcome.NotLeader n) {
+          hint = n.leaderHint();
+        }
+        respond(node, request, out, hint);
+      }));
+    } else {
+      Bytes command = request.command().encode();
+      KvCommand.Kind kind = request.command().kind();
+      withLoop(node, loop -> loop.propose(command, outcome -> {
+        Optional<KvModel.Output> out = Optional.empty();
+        long hint = 0;
+        if (outcome instanceof Outcome.Applied a) {
+          boolean ok = a.result().equals(KvStateMachine.OK);
+          out = Optional.of(kind == KvCommand.Kind.PUT ? KvModel.Output.ok() : KvModel.Output.casResult(ok));
+        } else if (outcome instanceof Outcome.NotLeader n) {
+          hint = n.leaderHint();
+        } else if (outcome instanceof Outcome.Unknown) {
+          return; // maybe applied: say nothing, the client's deadline turns it into an unknown
+        }
+        respond(node, request, out, hint);
+      }));
+    }
+  }
+
+  private void respond(SimNode node, SimClient.Request request, Optional<KvModel.Output> out, long hint) {
+    SimClient.Response response = new SimClient.Response(request.seq(), request.attempt(), out, hint);
+    network.send(node.id, request.client().endpoint, KIND_RESPONSE, () -> {
+      trace.fold(nowMicros(), 15, request.client().id, request.seq());
+      request.client().onResponse(response);
+    });
+  }
+
+  void record(Operation<KvModel.Input, KvModel.Output> op) {
+    history.add(op);
+  }
+
+  /** Tracks values written, so compare-and-set clients can guess a current value. */
+  void noteCompleted(KvModel.Input input, KvModel.Output output) {
+    if (input.kind() != KvModel.Input.Kind.GET) {
+      writtenValues.computeIfAbsent(input.key(), k -> new ArrayList<>()).add(input.value());
+      if (liveness && nowMicros() >= healedAtMicros) {
+        wroteAfterHeal = true;
+      }
+    } else if (liveness && nowMicros() >= healedAtMicros) {
+      readAfterHeal = true;
+    }
+  }
+
+  Optional<String> lastWrittenValue(String key, SplittableRandom r) {
+    List<String> values = writtenValues.get(key);
+    if (values == null || values.isEmpty() || r.nextInt(5) == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(values.get(Math.max(0, values.size() - 1 - r.nextInt(3))));
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  private void scheduleFaults() {
+    repeat(options.crashMeanMicros(), this::crashSomeNode);
+    repeat(options.partitionMeanMicros(), this::partitionOrHeal);
+    repeat(options.pauseMeanMicros(), this::pauseSomeNode);
+    repeat(options.membershipMeanMicros(), this::changeMembership);
+    repeat(options.transferMeanMicros(), this::transferLeadership);
+  }
+
+  /** Runs {@code action} at exponentially distributed intervals of mean {@code meanMicros}. */
+  private void repeat(long meanMicros, Runnable action) {
+    if (meanMicros <= 0) {
+      return;
+    }
+    long delay = (long) (-Math.log(1 - faultRandom.nextDouble()) * meanMicros);
+    events.after(delay, () -> {
+      if (!liveness) {
+        action.run();
+        repeat(meanMicros, action);
+      }
+    });
+  }
+
+  private void crashSomeNode() {
+    SimNode node = randomUpNode(faultRandom);
+    if (node != null) {
+      crash(node, "killed");
+    }
+  }
+
+  private void pauseSomeNode() {
+    SimNode node = randomUpNode(faultRandom);
+    if (node != null) {
+      long until = nowMicros() + 10_000 + faultRandom.nextLong(2_000_000);
+      trace.fold(nowMicros(), 16, node.id, until);
+      node.pauseUntil(until);
+    }
+  }
+
+  private void partitionOrHeal() {
+    if (network.isPartitioned()) {
+      trace.fold(nowMicros(), 17, 0, 0);
+      network.healAll();
+      return;
+    }
+    List<Long> ids = new ArrayList<>(nodes.keySet());
+    if (ids.size() < 2) {
+      return;
+    }
+    if (faultRandom.nextDouble() < options.asymmetricPartitionRate()) {
+      int links = 1 + faultRandom.nextInt(ids.size());
+      for (int i = 0; i < links; i++) {
+        long from = ids.get(faultRandom.nextInt(ids.size()));
+        long to = ids.get(faultRandom.nextInt(ids.size()));
+        if (from != to) {
+          network.block(from, to);
+          trace.fold(nowMicros(), 18, from, to);
+        }
+      }
+      return;
+    }
+    List<Long> side = new ArrayList<>();
+    for (long id : ids) {
+      if (faultRandom.nextBoolean()) {
+        side.add(id);
+      }
+    }
+    for (long a : ids) {
+      for (long b : ids) {
+        if (side.contains(a) != side.contains(b)) {
+          network.block(a, b);
+        }
+      }
+    }
+    trace.fold(nowMicros(), 19, side.size(), side.hashCode());
+  }
+
+  private void transferLeadership() {
+    SimNode leader = currentLeader();
+    if (leader == null) {
+      return;
+    }
+    List<Long> voters = leader.loop().node().confState().voters();
+    long target = voters.get(adminRandom.nextInt(voters.size()));
+    transfers++;
+    trace.fold(nowMicros(), 20, leader.id, target);
+    withLoop(leader, loop -> loop.transferLeadership(target));
+  }
+
+  /** An operator changes the membership through the current leader, as etcdctl member would. */
+  private void changeMembership() {
+    SimNode leader = currentLeader();
+    if (leader == null) {
+      return;
+    }
+    ConfState conf = leader.loop().node().confState();
+    Optional<ConfChange> change = MembershipPlanner.next(conf, adminRandom, this::spareNodeId);
+    if (change.isEmpty()) {
+      return;
+    }
+    confChanges++;
+    trace.fold(nowMicros(), 21, leader.id, change.get().toString().length());
+    withLoop(leader, loop -> loop.proposeConfChange(change.get(), outcome -> {}));
+  }
+
+  /**
+   * The id of a node a membership change is about to add: one started earlier that never joined, or
+   * a fresh, empty one; 0 if none is left.
+   */
+  private long spareNodeId() {
+    for (SimNode n : nodes.values()) {
+      if (!n.joined && n.state() != SimNode.State.RETIRED) {
+        return n.id;
+      }
+    }
+    if (nextSpareId > options.nodes() + options.spareNodes()) {
+      return 0;
+    }
+    long id = nextSpareId++;
+    SimNode node = newNode(id, new MemoryLogStore());
+    try {
+      node.start();
+    } catch (SimDisk.SimulatedCrash crash) {
+      crash(node, "fsync during start");
+      return id;
+    }
+    scheduleTick(node);
+    return id;
+  }
+
+  private SimNode currentLeader() {
+    SimNode best = null;
+    for (SimNode n : nodes.values()) {
+      if (n.isUp() && n.loop().node().role() == Role.LEADER
+          && (best == null || n.loop().node().term() > best.loop().node().term())) {
+        best = n;
+      }
+    }
+    return best;
+  }
+
+  private SimNode randomUpNode(SplittableRandom r) {
+    List<SimNode> up = new ArrayList<>();
+    for (SimNode n : nodes.values()) {
+      if (n.isUp()) {
+        up.add(n);
+      }
+    }
+    return up.isEmpty() ? null : up.get(r.nextInt(up.size()));
+  }
+
+  // ------------------------------------------------------------------ checks and phases
+
+  private void checkAll() {
+    for (SimNode n : nodes.values()) {
+      if (!n.isUp()) {
+        continue;
+      }
+      RaftNode raft = n.loop().node();
+      checker.check(n.id, n.incarnation(), raft);
+      ConfState conf = raft.confState();
+      if (conf.contains(n.id)) {
+        n.joined = true;
+      } else if (n.joined && !conf.voters().isEmpty()) {
+        // Removed, and it has applied its removal: an operator shuts it down.
+        trace.fold(nowMicros(), 22, n.id, 0);
+        n.retire();
+      }
+    }
+  }
+
+  private void enterLiveness() {
+    liveness = true;
+    healedAtMicros = nowMicros();
+    network.calm();
+    trace.fold(nowMicros(), 23, 0, 0);
+    for (SimNode n : nodes.values()) {
+      n.disk.disableCrashes();
+      n.pauseUntil(0);
+      if (n.state() == SimNode.State.DOWN) {
+        restart(n);
+      }
+    }
+    probeLiveness();
+  }
+
+  private void probeLiveness() {
+    if (wroteAfterHeal && readAfterHeal) {
+      clients.forEach(SimClient::stop);
+      if (converged()) {
+        done = true;
+        return;
+      }
+    }
+    events.after(20_000, this::probeLiveness);
+  }
+
+  /** Every member of the leader's configuration has applied everything the leader committed. */
+  private boolean converged() {
+    SimNode leader = currentLeader();
+    if (leader == null) {
+      return false;
+    }
+    RaftNode l = leader.loop().node();
+    for (long member : l.confState().members()) {
+      SimNode n = nodes.get(member);
+      if (n == null || !n.isUp() || n.loop().node().appliedIndex() != l.commitIndex()) {
+        return false;
+      }
+    }
+    return l.appliedIndex() == l.commitIndex();
+  }
+
+  private String livenessReport() {
+    SimNode leader = currentLeader();
+    StringBuilder sb = new StringBuilder("liveness: no progress within ")
+        .append(options.livenessBoundMicros() / 1000).append(" ms after healing (wrote=")
+        .append(wroteAfterHeal).append(" read=").append(readAfterHeal).append(" leader=")
+        .append(leader == null ? "none" : leader.id).append(")");
+    for (SimNode n : nodes.values()) {
+      sb.append("\n  node ").append(n.id).append(' ').append(n.state());
+      if (n.isUp()) {
+        sb.append(' ').append(n.loop().node().status());
+      }
+    }
+    return sb.toString();
+  }
+
+  private SimResult finish() {
+    for (SimClient c : clients) {
+      history.addAll(c.abandon());
+    }
+    CheckResult check = LinearizabilityChecker.check(new KvModel(), history, LINCHECK_STEPS_MAX);
+    if (check.verdict() == Verdict.NOT_LINEARIZABLE) {
+      throw new SimulationFailure("linearizability: " + check.explanation());
+    }
+    SimResult r = result(Optional.empty());
+    return check.verdict() == Verdict.UNKNOWN ? r.withLincheckUnknown() : r;
+  }
+
+  private SimResult result(Optional<String> failure) {
+    long ops = 0;
+    for (SimClient c : clients) {
+      ops += c.completed();
+    }
+    return new SimResult(seed, failure, events.executed(), ops, trace.value(), nowMicros(),
+        crashes, confChanges, transfers, false, options.summary());
+  }
+
+  private static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder(e.toString());
+    StackTraceElement[] stack = e.getStackTrace();
+    for (int i = 0; i < Math.min(8, stack.length); i++) {
+      sb.append("\n    at ").append(stack[i]);
+    }
+    return sb.toString();
+  }
+}
