@@ -1,0 +1,277 @@
+package io.synod.lincheck;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The Wing–Gong search with Lowe's memoization over one partition of a history; see {@link
+ * LinearizabilityChecker} for the algorithm. Single use, confined to the thread that runs it.
+ *
+ * <p>The history is a doubly linked list of call and return events in time order. The search walks
+ * it from the front: a call is a candidate to linearize next; the first return it meets belongs to
+ * an operation that has not been linearized yet, and since everything after that return started
+ * later, that operation had to come first, so the search backtracks. Linearizing an operation
+ * unlinks its call and return ("lifts" it, as in Knuth's dancing links); backtracking relinks them.
+ */
+final class PartitionSearch<S, I, O> {
+  /** How many of the last operations of the longest prefix an explanation keeps. */
+  static final int PREFIX_SHOWN_MAX = 30;
+
+  /** How many of the operations that could not come next an explanation keeps. */
+  static final int CANDIDATES_SHOWN_MAX = 10;
+
+  private final Model<S, I, O> model;
+  private final List<Operation<I, O>> ops;
+  private final Entry head = new Entry(-1, true);
+
+  /** The operations linearized so far, in order, each with the state before it. */
+  private final List<Frame<S>> stack = new ArrayList<>();
+
+  /** Which operations are linearized, as a bitset, and its Zobrist hash. */
+  private final long[] linearized;
+
+  private long linearizedHash;
+
+  /** Lowe's memo: (set of linearized operations, state) pairs the search has already entered. */
+  private final Set<Configuration> seen = new LinkedHashSet<>();
+
+  /** Completed operations not linearized yet; the search succeeds when this reaches zero. */
+  private int completedLeft;
+
+  /** The first dead end with the most operations linearized; null until the first dead end. */
+  private Counterexample<S, I, O> deepest;
+
+  PartitionSearch(Model<S, I, O> model, List<Operation<I, O>> ops) {
+    this.model = model;
+    this.ops = ops;
+    this.linearized = new long[(ops.size() + 63) / 64];
+    buildEventList();
+  }
+
+  /** The verdict on this partition, within {@code stepsMax} steps. */
+  Outcome<S, I, O> run(long stepsMax) {
+    S state = model.initialState();
+    Entry entry = head.next;
+    long steps = 0;
+    while (completedLeft > 0) {
+      if (steps == stepsMax) {
+        return new Outcome<>(Verdict.UNKNOWN, steps, Optional.ofNullable(deepest), stack.size());
+      }
+      steps++;
+      // A pending completed operation always has its return event in the list after its call, and
+      // the walk backtracks at the first return it meets, so it cannot fall off the end.
+      if (entry == null) {
+        throw new IllegalStateException("search walked past every event with operations pending");
+      }
+      if (entry.isCall) {
+        Optional<S> next = apply(state, entry.op);
+        if (next.isPresent() && enter(entry.op, next.get())) {
+          stack.add(new Frame<>(entry, state));
+          state = next.get();
+          lift(entry);
+          entry = head.next;
+        } else {
+          entry = entry.next;
+        }
+      } else {
+        maybeRecordDeepest(entry, state);
+        if (stack.isEmpty()) {
+          return new Outcome<>(Verdict.NOT_LINEARIZABLE, steps, Optional.of(deepest), 0);
+        }
+        Frame<S> frame = stack.remove(stack.size() - 1);
+        state = frame.stateBefore();
+        unlift(frame.call());
+        entry = frame.call().next;
+      }
+    }
+    return new Outcome<>(Verdict.LINEARIZABLE, steps, Optional.empty(), stack.size());
+  }
+
+  private void buildEventList() {
+    List<Entry> events = new ArrayList<>(2 * ops.size());
+    for (int i = 0; i < ops.size(); i++) {
+      Operation<I, O> op = ops.get(i);
+      Entry call = new Entry(i, true);
+      events.add(call);
+      if (!op.isUnknown()) {
+        Entry ret = new Entry(i, false);
+        call.match = ret;
+        events.add(ret);
+        completedLeft++;
+      }
+      // An unknown operation gets no return event: nothing ever forces it to be linearized, and
+      // the search may stop with it left out.
+    }
+    // Calls before returns at equal times, so that touching intervals count as concurrent.
+    events.sort(
+        Comparator.comparingLong((Entry e) -> time(e))
+            .thenComparing(e -> e.isCall ? 0 : 1)
+            .thenComparingInt(e -> e.op));
+    Entry last = head;
+    for (Entry e : events) {
+      last.next = e;
+      e.prev = last;
+      last = e;
+    }
+  }
+
+  private long time(Entry e) {
+    Operation<I, O> op = ops.get(e.op);
+    return e.isCall ? op.callTime() : op.returnTime();
+  }
+
+  private Optional<S> apply(S state, int opIndex) {
+    Operation<I, O> op = ops.get(opIndex);
+    Optional<S> next = model.step(state, op.input(), op.output());
+    return Objects.requireNonNull(next, "Model.step returned null");
+  }
+
+  /**
+   * Marks {@code opIndex} linearized with {@code next} as the state after it, unless that
+   * configuration was entered before: then it led nowhere (or the search would have stopped), and
+   * the mark is undone. Lowe 2017, §3.
+   */
+  private boolean enter(int opIndex, S next) {
+    toggle(opIndex);
+    Configuration probe = new Configuration(linearized, next, linearizedHash);
+    if (seen.contains(probe)) {
+      toggle(opIndex);
+      return false;
+    }
+    seen.add(new Configuration(linearized.clone(), next, linearizedHash));
+    if (!ops.get(opIndex).isUnknown()) {
+      completedLeft--;
+    }
+    return true;
+  }
+
+  private void toggle(int opIndex) {
+    linearized[opIndex >>> 6] ^= 1L << opIndex;
+    linearizedHash ^= zobrist(opIndex);
+  }
+
+  private static void lift(Entry call) {
+    unlink(call);
+    if (call.match != null) {
+      unlink(call.match);
+    }
+  }
+
+  /** Undoes {@link #lift} on the most recently lifted call: relinks in the reverse order. */
+  private void unlift(Entry call) {
+    if (call.match != null) {
+      relink(call.match);
+    }
+    relink(call);
+    toggle(call.op);
+    if (!ops.get(call.op).isUnknown()) {
+      completedLeft++;
+    }
+  }
+
+  private static void unlink(Entry e) {
+    e.prev.next = e.next;
+    if (e.next != null) {
+      e.next.prev = e.prev;
+    }
+  }
+
+  private static void relink(Entry e) {
+    e.prev.next = e;
+    if (e.next != null) {
+      e.next.prev = e;
+    }
+  }
+
+  /**
+   * Keeps the first dead end with the most operations linearized: its prefix, and the calls before
+   * {@code blocking} (the operations that could have come next, all of which failed).
+   */
+  private void maybeRecordDeepest(Entry blocking, S state) {
+    int depth = stack.size();
+    if (deepest != null && depth <= deepest.prefixLength()) {
+      return;
+    }
+    List<Operation<I, O>> prefixOps = new ArrayList<>();
+    List<S> statesAfter = new ArrayList<>();
+    for (int k = Math.max(0, depth - PREFIX_SHOWN_MAX); k < depth; k++) {
+      prefixOps.add(ops.get(stack.get(k).call().op));
+      statesAfter.add(k + 1 < depth ? stack.get(k + 1).stateBefore() : state);
+    }
+    List<Operation<I, O>> candidates = new ArrayList<>();
+    int candidateCount = 0;
+    for (Entry e = head.next; e != blocking; e = e.next) {
+      if (candidates.size() < CANDIDATES_SHOWN_MAX) {
+        candidates.add(ops.get(e.op));
+      }
+      candidateCount++;
+    }
+    deepest =
+        new Counterexample<>(
+            depth, prefixOps, statesAfter, state, candidates, candidateCount, ops.get(blocking.op));
+  }
+
+  /** Zobrist-style hash of one member of the linearized set (SplitMix64's finalizer). */
+  private static long zobrist(int opIndex) {
+    long z = (opIndex + 1L) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /**
+   * The result of {@link #run}. {@code deepest} is present whenever the search hit a dead end (so
+   * always on {@link Verdict#NOT_LINEARIZABLE}); {@code depthAtStop} is how many operations were
+   * linearized when the search stopped.
+   */
+  record Outcome<S, I, O>(
+      Verdict verdict, long steps, Optional<Counterexample<S, I, O>> deepest, int depthAtStop) {}
+
+  private record Frame<S>(Entry call, S stateBefore) {}
+
+  /** One event in the list; {@code match} links a call to its return (none if unknown). */
+  private static final class Entry {
+    final int op;
+    final boolean isCall;
+    Entry match;
+    Entry prev;
+    Entry next;
+
+    Entry(int op, boolean isCall) {
+      this.op = op;
+      this.isCall = isCall;
+    }
+  }
+
+  /** A memo key. Holds the bitset by reference: the probe shares the live one, stored keys copy. */
+  private static final class Configuration {
+    private final long[] linearized;
+    private final Object state;
+    private final int hash;
+
+    Configuration(long[] linearized, Object state, long linearizedHash) {
+      this.linearized = linearized;
+      this.state = state;
+      this.hash = 31 * Long.hashCode(linearizedHash) + state.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Configuration c
+          && hash == c.hash
+          && Arrays.equals(linearized, c.linearized)
+          && state.equals(c.state);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+}
