@@ -13,7 +13,8 @@ import java.util.List;
  * {@link RaftNode} only reads through the query methods; only the loop writes.
  *
  * <p><b>Indexes.</b> The log holds entries {@code firstIndex() .. lastIndex()}; the entry at {@code
- * firstIndex() - 1} is covered by the snapshot and only its term is known. An empty log has {@code
+ * firstIndex() - 1} was compacted and only its term is known. The latest snapshot covers at least
+ * the compacted entries; a few entries after a snapshot are usually kept for slow followers. An empty log has {@code
  * lastIndex() == firstIndex() - 1}. Query preconditions are the caller's duty and are asserted.
  *
  * <p><b>Durability.</b> Writes take effect for queries at once but survive a crash only after
@@ -33,7 +34,10 @@ public interface LogStore {
   /** The latest snapshot with its data; {@link Snapshot#EMPTY} if there is none. */
   Snapshot snapshot();
 
-  /** The index of the first entry still held: the snapshot's index plus one. */
+  /**
+   * The index of the first entry still held. Entries before it are compacted; the snapshot covers
+   * at least them ({@code snapshotMeta().index() >= firstIndex() - 1}), and may cover more.
+   */
   long firstIndex();
 
   /** The index of the last entry, or the snapshot's index if no entry follows it. */

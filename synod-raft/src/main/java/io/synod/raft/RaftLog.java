@@ -32,7 +32,8 @@ final class RaftLog {
   RaftLog(LogStore storage) {
     this.storage = storage;
     this.unstableOffset = storage.lastIndex() + 1;
-    long snapshotIndex = storage.firstIndex() - 1;
+    // The state machine restarts from the snapshot, which may lie beyond the compaction point.
+    long snapshotIndex = storage.snapshotMeta().index();
     this.committed = snapshotIndex;
     this.applying = snapshotIndex;
     this.applied = snapshotIndex;

@@ -1092,8 +1092,17 @@ public final class RaftNode {
     leader.sendPending = true;
   }
 
-  /** A leader removed from the voters steps down, first waking the most up-to-date voter. */
+  /**
+   * A leader removed from the voters steps down. It first tells every member the commit index (the
+   * remaining voters may not know yet that its removal committed, and without it could wait for its
+   * vote forever) and wakes the most up-to-date voter to take over at once.
+   */
   private void handOverAndStepDown() {
+    for (Map.Entry<Long, Progress> p : leader.progress.entrySet()) {
+      if (p.getKey() != id) {
+        maybeSendAppends(p.getKey(), p.getValue(), true);
+      }
+    }
     long best = NONE;
     long bestMatch = -1;
     for (Map.Entry<Long, Progress> p : leader.progress.entrySet()) {

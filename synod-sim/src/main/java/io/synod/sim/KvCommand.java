@@ -6,11 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * A write to the simulated key-value register store, as carried in a log entry. {@code clientId} and
- * {@code seq} identify it for exactly-once application (Raft thesis §6.3): a client retries a command
- * under the same sequence number, and the state machine applies it only once.
+ * A write to the simulated key-value register store, as carried in a log entry. {@code clientId}
+ * and {@code seq} identify it for exactly-once application (Raft thesis §6.3): a client retries a
+ * command under the same sequence number, and the state machine applies it only once.
  *
- * @param expected for a compare-and-set, the value the key must hold (empty: the key must be absent)
+ * @param expected for a compare-and-set, the value the key must hold (empty: the key must be
+ *     absent)
  */
 record KvCommand(
     Kind kind, int clientId, long seq, String key, String value, Optional<String> expected) {
@@ -24,7 +25,8 @@ record KvCommand(
     return new KvCommand(Kind.PUT, clientId, seq, key, value, Optional.empty());
   }
 
-  static KvCommand cas(int clientId, long seq, String key, Optional<String> expected, String value) {
+  static KvCommand cas(
+      int clientId, long seq, String key, Optional<String> expected, String value) {
     return new KvCommand(Kind.CAS, clientId, seq, key, value, expected);
   }
 

@@ -63,7 +63,9 @@ final class KvStateMachine implements StateMachine {
     return appliedIndex;
   }
 
-  /** A hash of the whole state; equal states at equal indexes must hash equally on every replica. */
+  /**
+   * A hash of the whole state; equal states at equal indexes must hash equally on every replica.
+   */
   long stateHash() {
     long h = 0x9E3779B97F4A7C15L;
     for (Map.Entry<String, String> e : data.entrySet()) {

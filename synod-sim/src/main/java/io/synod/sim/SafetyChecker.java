@@ -12,23 +12,25 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>Election Safety: at most one leader per term;
- *   <li>terms and commit indexes never go back within one incarnation of a node, and a restarted node
- *       never forgets a term it has sent messages in;
+ *   <li>terms and commit indexes never go back within one incarnation of a node, and a restarted
+ *       node never forgets a term it has sent messages in;
  *   <li>Log Matching over committed prefixes: every node's committed entries agree with the
  *       cluster's committed log (known from any node's commit index);
  *   <li>Leader Completeness: a new leader's log holds every committed entry;
- *   <li>State Machine Safety: every replica applies the same entry at each index and reaches the same
- *       state there.
+ *   <li>State Machine Safety: every replica applies the same entry at each index and reaches the
+ *       same state there.
  * </ul>
  *
  * A violation throws {@link SimulationFailure}. Owned by the simulation thread.
  */
 final class SafetyChecker {
   private final TreeMap<Long, Long> leaderByTerm = new TreeMap<>();
+
   /** index -> term of the committed log, as far as any node has shown it. */
   private long[] committedTerms = new long[1024];
 
   private long committedKnown;
+
   /** index -> [term, data hash, state hash after applying] of what replicas applied. */
   private final TreeMap<Long, long[]> applied = new TreeMap<>();
 
@@ -108,10 +110,15 @@ final class SafetyChecker {
 
   private void record(long index, long term) {
     if (index >= committedTerms.length) {
-      committedTerms = Arrays.copyOf(committedTerms, (int) Math.max(index + 1, committedTerms.length * 2L));
+      committedTerms =
+          Arrays.copyOf(committedTerms, (int) Math.max(index + 1, committedTerms.length * 2L));
     }
-    if (index <= committedKnown && committedTerms[(int) index] != 0 && committedTerms[(int) index] != term) {
-      throw fail("log matching: index %d committed with terms %d and %d", index, committedTerms[(int) index], term);
+    if (index <= committedKnown
+        && committedTerms[(int) index] != 0
+        && committedTerms[(int) index] != term) {
+      throw fail(
+          "log matching: index %d committed with terms %d and %d",
+          index, committedTerms[(int) index], term);
     }
     committedTerms[(int) index] = term;
     committedKnown = Math.max(committedKnown, index);
@@ -154,7 +161,8 @@ final class SafetyChecker {
           nodeId, entry.term(), entry.index(), entry.index(), seen[0]);
     }
     if (seen[2] != stateHash) {
-      throw fail("replicas diverge: node %d has a different state after index %d", nodeId, entry.index());
+      throw fail(
+          "replicas diverge: node %d has a different state after index %d", nodeId, entry.index());
     }
   }
 

@@ -7,11 +7,11 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
- * A closed-loop client: one operation at a time, each sent to the replica it believes leads, retried
- * elsewhere on a definite refusal and given up at its deadline. Every operation goes into the
- * history the linearizability checker reads: completed ones with their result, abandoned writes as
- * unknown (a copy of the request may still be applied). Abandoned reads have no effect and are left
- * out.
+ * A closed-loop client: one operation at a time, each sent to the replica it believes leads,
+ * retried elsewhere on a definite refusal and given up at its deadline. Every operation goes into
+ * the history the linearizability checker reads: completed ones with their result, abandoned writes
+ * as unknown (a copy of the request may still be applied). Abandoned reads have no effect and are
+ * left out.
  */
 final class SimClient {
   /** A request as it travels to a replica. */
@@ -93,8 +93,11 @@ final class SimClient {
       return; // a duplicate, or the answer to an operation already given up on
     }
     if (response.output().isPresent()) {
-      // Any attempt's result completes the operation: the state machine applies a sequence number once.
-      sim.record(Operation.completed(id, current.input(), response.output().get(), callTime, sim.historyClock()));
+      // Any attempt's result completes the operation: the state machine applies a sequence number
+      // once.
+      sim.record(
+          Operation.completed(
+              id, current.input(), response.output().get(), callTime, sim.historyClock()));
       completed++;
       sim.noteCompleted(current.input(), response.output().get());
       finish();
@@ -105,15 +108,19 @@ final class SimClient {
     }
     // Definitely not applied at that replica: try the hinted leader, or another replica, soon.
     target = response.leaderHint() != 0 ? response.leaderHint() : sim.randomNodeId(random);
-    current = new Request(this, current.seq(), current.attempt() + 1, current.input(), current.command());
+    current =
+        new Request(this, current.seq(), current.attempt() + 1, current.input(), current.command());
     long backoff = response.leaderHint() != 0 ? 0 : 1_000 + random.nextInt(50_000);
     if (sim.nowMicros() + backoff < deadlineMicros) {
       Request retry = current;
-      sim.events().after(backoff, () -> {
-        if (current == retry) {
-          send();
-        }
-      });
+      sim.events()
+          .after(
+              backoff,
+              () -> {
+                if (current == retry) {
+                  send();
+                }
+              });
     }
   }
 

@@ -60,7 +60,10 @@ final class SimDisk implements LogStore {
     int kept = random.nextInt(unsynced.size() + 1);
     for (int i = 0; i < kept; i++) {
       Write w = unsynced.get(i);
-      if (i == kept - 1 && w instanceof Append a && a.entries().size() > 1 && random.nextBoolean()) {
+      if (i == kept - 1
+          && w instanceof Append a
+          && a.entries().size() > 1
+          && random.nextBoolean()) {
         // A torn append: the WAL's checksums cut it back to the records written whole.
         int whole = 1 + random.nextInt(a.entries().size() - 1);
         apply(durable, new Append(a.entries().subList(0, whole)));

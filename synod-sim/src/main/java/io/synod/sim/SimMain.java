@@ -19,14 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  *
  * The last line printed is always {@code sim: seeds=N failed=F events=E ops=O}; the exit code is 1
- * if any seed failed and 2 on bad arguments. A failing seed prints its failure and the exact command
- * that replays it.
+ * if any seed failed and 2 on bad arguments. A failing seed prints its failure and the exact
+ * command that replays it.
  */
 public final class SimMain {
   private SimMain() {}
 
   /** Parsed command line. */
-  record Args(long seeds, long firstSeed, int nodes, int threads, boolean verbose, Set<PlantedBug> bugs) {}
+  record Args(
+      long seeds, long firstSeed, int nodes, int threads, boolean verbose, Set<PlantedBug> bugs) {}
 
   public static void main(String[] argv) {
     Args args;
@@ -73,7 +74,8 @@ public final class SimMain {
         }
         case "--verbose", "-v" -> verbose = true;
         case "--seeds" -> seeds = number(a, value(argv, ++i, a), 1, Long.MAX_VALUE);
-        case "--first-seed" -> firstSeed = number(a, value(argv, ++i, a), Long.MIN_VALUE, Long.MAX_VALUE);
+        case "--first-seed" ->
+            firstSeed = number(a, value(argv, ++i, a), Long.MIN_VALUE, Long.MAX_VALUE);
         case "--nodes" -> nodes = (int) number(a, value(argv, ++i, a), 1, 9);
         case "--threads" -> threads = (int) number(a, value(argv, ++i, a), 1, 256);
         case "--planted-bug" -> {
@@ -81,7 +83,8 @@ public final class SimMain {
           try {
             bugs.add(PlantedBug.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_')));
           } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown planted bug '" + name + "'; known: " + List.of(PlantedBug.values()));
+            throw new IllegalArgumentException(
+                "unknown planted bug '" + name + "'; known: " + List.of(PlantedBug.values()));
           }
         }
         default -> throw new IllegalArgumentException("unknown argument '" + a + "' (try --help)");
@@ -116,9 +119,13 @@ public final class SimMain {
 
   /** Runs the seeds; returns whether any failed. */
   static boolean run(Args args, PrintStream out, PrintStream err) {
-    out.println("sim: running " + args.seeds() + " seeds from " + args.firstSeed()
-        + (args.nodes() > 0 ? " with " + args.nodes() + " nodes" : "")
-        + (args.bugs().isEmpty() ? "" : " with planted bugs " + args.bugs()));
+    out.println(
+        "sim: running "
+            + args.seeds()
+            + " seeds from "
+            + args.firstSeed()
+            + (args.nodes() > 0 ? " with " + args.nodes() + " nodes" : "")
+            + (args.bugs().isEmpty() ? "" : " with planted bugs " + args.bugs()));
     long startNanos = SystemClock.INSTANCE.monotonicNanos();
     SimResult[] results = runAll(args, err);
     double seconds = (SystemClock.INSTANCE.monotonicNanos() - startNanos) / 1e9;
@@ -131,9 +138,17 @@ public final class SimMain {
       ops += r.ops();
       unknown += r.lincheckUnknown() ? 1 : 0;
       if (args.verbose()) {
-        out.printf(Locale.ROOT, "seed %d: %s events=%d ops=%d crashes=%d confchanges=%d transfers=%d trace=%016x%n",
-            r.seed(), r.failed() ? "FAIL" : "ok", r.events(), r.ops(), r.crashes(), r.confChanges(),
-            r.transfers(), r.traceHash());
+        out.printf(
+            Locale.ROOT,
+            "seed %d: %s events=%d ops=%d crashes=%d confchanges=%d transfers=%d trace=%016x%n",
+            r.seed(),
+            r.failed() ? "FAIL" : "ok",
+            r.events(),
+            r.ops(),
+            r.crashes(),
+            r.confChanges(),
+            r.transfers(),
+            r.traceHash());
       }
       if (r.failed()) {
         failed++;
@@ -142,9 +157,19 @@ public final class SimMain {
         out.println("  replay: " + replayCommand(args, r.seed()));
       }
     }
-    out.printf(Locale.ROOT, "sim: %.1f s, %.0f events/s, %d seeds with linearizability undecided (search budget)%n",
-        seconds, events / Math.max(seconds, 1e-9), unknown);
-    out.printf(Locale.ROOT, "sim: seeds=%d failed=%d events=%d ops=%d%n", args.seeds(), failed, events, ops);
+    out.printf(
+        Locale.ROOT,
+        "sim: %.1f s, %.0f events/s, %d seeds with linearizability undecided (search budget)%n",
+        seconds,
+        events / Math.max(seconds, 1e-9),
+        unknown);
+    out.printf(
+        Locale.ROOT,
+        "sim: seeds=%d failed=%d events=%d ops=%d%n",
+        args.seeds(),
+        failed,
+        events,
+        ops);
     return failed > 0;
   }
 
@@ -159,22 +184,25 @@ public final class SimMain {
     return sb.append(" --verbose").toString();
   }
 
-  /** Seeds share nothing, so they run in parallel; each one stays single-threaded and deterministic. */
+  /**
+   * Seeds share nothing, so they run in parallel; each one stays single-threaded and deterministic.
+   */
   @SuppressForbidden(reason = "the command-line shell runs independent seeds on several threads")
   private static SimResult[] runAll(Args args, PrintStream err) {
     SimResult[] results = new SimResult[(int) args.seeds()];
     AtomicLong next = new AtomicLong();
     AtomicLong finished = new AtomicLong();
-    Runnable worker = () -> {
-      for (long i = next.getAndIncrement(); i < args.seeds(); i = next.getAndIncrement()) {
-        long seed = args.firstSeed() + i;
-        results[(int) i] = new Simulation(seed, args.nodes(), args.bugs()).run();
-        long done = finished.incrementAndGet();
-        if (done % 1000 == 0) {
-          err.println("sim: " + done + "/" + args.seeds() + " seeds done");
-        }
-      }
-    };
+    Runnable worker =
+        () -> {
+          for (long i = next.getAndIncrement(); i < args.seeds(); i = next.getAndIncrement()) {
+            long seed = args.firstSeed() + i;
+            results[(int) i] = new Simulation(seed, args.nodes(), args.bugs()).run();
+            long done = finished.incrementAndGet();
+            if (done % 1000 == 0) {
+              err.println("sim: " + done + "/" + args.seeds() + " seeds done");
+            }
+          }
+        };
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < Math.min(args.threads(), args.seeds()); t++) {
       Thread thread = new Thread(worker, "sim-" + t);

@@ -14,6 +14,7 @@ final class SimNetwork {
   private final SplittableRandom random;
   private final SimOptions options;
   private final TraceHash trace;
+
   /** Blocked directed links, encoded as from * 2^32 + to. */
   private final TreeSet<Long> blocked = new TreeSet<>();
 

@@ -39,6 +39,7 @@ final class SimNode {
   private KvStateMachine stateMachine;
   private long incarnation;
   private long pausedUntilMicros;
+
   /** Whether this node has ever seen itself in the configuration. */
   boolean joined;
 
@@ -68,12 +69,7 @@ final class SimNode {
     stateMachine = new KvStateMachine();
     loop =
         new ReplicaLoop(
-            raftConfig,
-            loopConfig,
-            disk,
-            new CheckedStateMachine(),
-            transport,
-            random.split());
+            raftConfig, loopConfig, disk, new CheckedStateMachine(), transport, random.split());
     state = State.UP;
     pausedUntilMicros = 0;
   }

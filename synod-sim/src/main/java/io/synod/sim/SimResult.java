@@ -25,7 +25,16 @@ public record SimResult(
 
   SimResult withLincheckUnknown() {
     return new SimResult(
-        seed, failure, events, ops, traceHash, virtualMicros, crashes, confChanges, transfers, true,
+        seed,
+        failure,
+        events,
+        ops,
+        traceHash,
+        virtualMicros,
+        crashes,
+        confChanges,
+        transfers,
+        true,
         options);
   }
 }

@@ -32,11 +32,11 @@ import java.util.function.Consumer;
  * thread in virtual time, every random draw taken from one seed.
  *
  * <p>Two phases, as in TigerBeetle's VOPR: in the <em>safety</em> phase faults are on (message
- * loss, duplication, delay and reordering, partitions, crashes that lose unsynced writes, crashes in
- * the middle of an fsync, pauses, clock skew, membership changes and leader transfers); invariants
- * are checked after every event. In the <em>liveness</em> phase the network heals and every node
- * comes back; the cluster must then serve a write and a read and converge within a bound. At the
- * end the client history must be linearizable.
+ * loss, duplication, delay and reordering, partitions, crashes that lose unsynced writes, crashes
+ * in the middle of an fsync, pauses, clock skew, membership changes and leader transfers);
+ * invariants are checked after every event. In the <em>liveness</em> phase the network heals and
+ * every node comes back; the cluster must then serve a write and a read and converge within a
+ * bound. At the end the client history must be linearizable.
  */
 public final class Simulation {
   private static final int KIND_RAFT = 1;
@@ -143,7 +143,8 @@ public final class Simulation {
 
   private SimNode newNode(long id, MemoryLogStore disk) {
     SplittableRandom r = random.split();
-    long tick = Math.round(options.tickMicros() * (1 + (r.nextDouble() * 2 - 1) * options.clockSkew()));
+    long tick =
+        Math.round(options.tickMicros() * (1 + (r.nextDouble() * 2 - 1) * options.clockSkew()));
     RaftConfig raft =
         RaftConfig.builder(GROUP_ID, id)
             .ticks(options.electionTicks(), options.heartbeatTicks())
@@ -155,10 +156,22 @@ public final class Simulation {
             .plantedBugs(plantedBugs)
             .build();
     LoopConfig loop =
-        new LoopConfig(options.snapshotEntries(), options.retainEntries(), 4096, 4096,
+        new LoopConfig(
+            options.snapshotEntries(),
+            options.retainEntries(),
+            4096,
+            4096,
             Math.max(4, 3 * options.electionTicks()));
     SimNode node =
-        new SimNode(id, disk, Math.max(1_000, tick), raft, loop, r, options.syncCrashRate(), checker,
+        new SimNode(
+            id,
+            disk,
+            Math.max(1_000, tick),
+            raft,
+            loop,
+            r,
+            options.syncCrashRate(),
+            checker,
             this::sendRaft);
     nodes.put(id, node);
     return node;
@@ -168,21 +181,25 @@ public final class Simulation {
 
   private void scheduleTick(SimNode node) {
     long incarnation = node.incarnation();
-    events.after(node.tickMicros, () -> {
-      if (!node.isUp() || node.incarnation() != incarnation) {
-        return;
-      }
-      if (!node.isPaused(nowMicros())) {
-        trace.fold(nowMicros(), 10, node.id, 0);
-        withLoop(node, ReplicaLoop::tick);
-      }
-      if (node.isUp() && node.incarnation() == incarnation) {
-        scheduleTick(node);
-      }
-    });
+    events.after(
+        node.tickMicros,
+        () -> {
+          if (!node.isUp() || node.incarnation() != incarnation) {
+            return;
+          }
+          if (!node.isPaused(nowMicros())) {
+            trace.fold(nowMicros(), 10, node.id, 0);
+            withLoop(node, ReplicaLoop::tick);
+          }
+          if (node.isUp() && node.incarnation() == incarnation) {
+            scheduleTick(node);
+          }
+        });
   }
 
-  /** Runs {@code action} on the node's loop; a crash in the middle of an fsync takes the node down. */
+  /**
+   * Runs {@code action} on the node's loop; a crash in the middle of an fsync takes the node down.
+   */
   private void withLoop(SimNode node, Consumer<ReplicaLoop> action) {
     try {
       action.accept(node.loop());
@@ -269,44 +286,64 @@ public final class Simulation {
     long incarnation = node.incarnation();
     if (request.command() == null) {
       String key = request.input().key();
-      withLoop(node, loop -> loop.read(outcome -> {
-        if (node.incarnation() != incarnation || !node.isUp()) {
-          return;
-        }
-        Optional<KvModel.Output> out = Optional.empty();
-        long hint = 0;
-        if (outcome instanceof ReadOutcome.Ready) {
-          out = Optional.of(KvModel.Output.value(node.stateMachine().get(key)));
-        } else if (outcome instanceof ReadOutcome.NotLeader n) {
-          hint = n.leaderHint();
-        }
-        respond(node, request, out, hint);
-      }));
+      withLoop(
+          node,
+          loop ->
+              loop.read(
+                  outcome -> {
+                    if (node.incarnation() != incarnation || !node.isUp()) {
+                      return;
+                    }
+                    Optional<KvModel.Output> out = Optional.empty();
+                    long hint = 0;
+                    if (outcome instanceof ReadOutcome.Ready) {
+                      out = Optional.of(KvModel.Output.value(node.stateMachine().get(key)));
+                    } else if (outcome instanceof ReadOutcome.NotLeader n) {
+                      hint = n.leaderHint();
+                    }
+                    respond(node, request, out, hint);
+                  }));
     } else {
       Bytes command = request.command().encode();
       KvCommand.Kind kind = request.command().kind();
-      withLoop(node, loop -> loop.propose(command, outcome -> {
-        Optional<KvModel.Output> out = Optional.empty();
-        long hint = 0;
-        if (outcome instanceof Outcome.Applied a) {
-          boolean ok = a.result().equals(KvStateMachine.OK);
-          out = Optional.of(kind == KvCommand.Kind.PUT ? KvModel.Output.ok() : KvModel.Output.casResult(ok));
-        } else if (outcome instanceof Outcome.NotLeader n) {
-          hint = n.leaderHint();
-        } else if (outcome instanceof Outcome.Unknown) {
-          return; // maybe applied: say nothing, the client's deadline turns it into an unknown
-        }
-        respond(node, request, out, hint);
-      }));
+      withLoop(
+          node,
+          loop ->
+              loop.propose(
+                  command,
+                  outcome -> {
+                    Optional<KvModel.Output> out = Optional.empty();
+                    long hint = 0;
+                    if (outcome instanceof Outcome.Applied a) {
+                      boolean ok = a.result().equals(KvStateMachine.OK);
+                      out =
+                          Optional.of(
+                              kind == KvCommand.Kind.PUT
+                                  ? KvModel.Output.ok()
+                                  : KvModel.Output.casResult(ok));
+                    } else if (outcome instanceof Outcome.NotLeader n) {
+                      hint = n.leaderHint();
+                    } else if (outcome instanceof Outcome.Unknown) {
+                      return; // maybe applied: say nothing, the client's deadline turns it into an
+                      // unknown
+                    }
+                    respond(node, request, out, hint);
+                  }));
     }
   }
 
-  private void respond(SimNode node, SimClient.Request request, Optional<KvModel.Output> out, long hint) {
-    SimClient.Response response = new SimClient.Response(request.seq(), request.attempt(), out, hint);
-    network.send(node.id, request.client().endpoint, KIND_RESPONSE, () -> {
-      trace.fold(nowMicros(), 15, request.client().id, request.seq());
-      request.client().onResponse(response);
-    });
+  private void respond(
+      SimNode node, SimClient.Request request, Optional<KvModel.Output> out, long hint) {
+    SimClient.Response response =
+        new SimClient.Response(request.seq(), request.attempt(), out, hint);
+    network.send(
+        node.id,
+        request.client().endpoint,
+        KIND_RESPONSE,
+        () -> {
+          trace.fold(nowMicros(), 15, request.client().id, request.seq());
+          request.client().onResponse(response);
+        });
   }
 
   void record(Operation<KvModel.Input, KvModel.Output> op) {
@@ -315,8 +352,9 @@ public final class Simulation {
 
   /** Tracks values written, so compare-and-set clients can guess a current value. */
   void noteCompleted(KvModel.Input input, KvModel.Output output) {
-    if (input.kind() != KvModel.Input.Kind.GET) {
-      writtenValues.computeIfAbsent(input.key(), k -> new ArrayList<>()).add(input.value());
+    if (input instanceof KvModel.Put || input instanceof KvModel.Cas) {
+      String value = input instanceof KvModel.Put p ? p.value() : ((KvModel.Cas) input).value();
+      writtenValues.computeIfAbsent(input.key(), k -> new ArrayList<>()).add(value);
       if (liveness && nowMicros() >= healedAtMicros) {
         wroteAfterHeal = true;
       }
@@ -349,12 +387,14 @@ public final class Simulation {
       return;
     }
     long delay = (long) (-Math.log(1 - faultRandom.nextDouble()) * meanMicros);
-    events.after(delay, () -> {
-      if (!liveness) {
-        action.run();
-        repeat(meanMicros, action);
-      }
-    });
+    events.after(
+        delay,
+        () -> {
+          if (!liveness) {
+            action.run();
+            repeat(meanMicros, action);
+          }
+        });
   }
 
   private void crashSomeNode() {
@@ -467,7 +507,8 @@ public final class Simulation {
   private SimNode currentLeader() {
     SimNode best = null;
     for (SimNode n : nodes.values()) {
-      if (n.isUp() && n.loop().node().role() == Role.LEADER
+      if (n.isUp()
+          && n.loop().node().role() == Role.LEADER
           && (best == null || n.loop().node().term() > best.loop().node().term())) {
         best = n;
       }
@@ -497,12 +538,23 @@ public final class Simulation {
       ConfState conf = raft.confState();
       if (conf.contains(n.id)) {
         n.joined = true;
-      } else if (n.joined && !conf.voters().isEmpty()) {
-        // Removed, and it has applied its removal: an operator shuts it down.
+      } else if (n.joined && !conf.voters().isEmpty() && othersMovedOn(n.id, conf)) {
+        // Removed, and every remaining voter has applied the removal, so none of them can still
+        // need this node's vote: an operator shuts it down.
         trace.fold(nowMicros(), 22, n.id, 0);
         n.retire();
       }
     }
+  }
+
+  private boolean othersMovedOn(long removed, ConfState conf) {
+    for (long voter : conf.voters()) {
+      SimNode v = nodes.get(voter);
+      if (v == null || !v.isUp() || v.loop().node().confState().contains(removed)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void enterLiveness() {
@@ -549,10 +601,16 @@ public final class Simulation {
 
   private String livenessReport() {
     SimNode leader = currentLeader();
-    StringBuilder sb = new StringBuilder("liveness: no progress within ")
-        .append(options.livenessBoundMicros() / 1000).append(" ms after healing (wrote=")
-        .append(wroteAfterHeal).append(" read=").append(readAfterHeal).append(" leader=")
-        .append(leader == null ? "none" : leader.id).append(")");
+    StringBuilder sb =
+        new StringBuilder("liveness: no progress within ")
+            .append(options.livenessBoundMicros() / 1000)
+            .append(" ms after healing (wrote=")
+            .append(wroteAfterHeal)
+            .append(" read=")
+            .append(readAfterHeal)
+            .append(" leader=")
+            .append(leader == null ? "none" : leader.id)
+            .append(")");
     for (SimNode n : nodes.values()) {
       sb.append("\n  node ").append(n.id).append(' ').append(n.state());
       if (n.isUp()) {
@@ -566,7 +624,7 @@ public final class Simulation {
     for (SimClient c : clients) {
       history.addAll(c.abandon());
     }
-    CheckResult check = LinearizabilityChecker.check(new KvModel(), history, LINCHECK_STEPS_MAX);
+    CheckResult check = LinearizabilityChecker.check(KvModel.INSTANCE, history, LINCHECK_STEPS_MAX);
     if (check.verdict() == Verdict.NOT_LINEARIZABLE) {
       throw new SimulationFailure("linearizability: " + check.explanation());
     }
@@ -579,8 +637,18 @@ public final class Simulation {
     for (SimClient c : clients) {
       ops += c.completed();
     }
-    return new SimResult(seed, failure, events.executed(), ops, trace.value(), nowMicros(),
-        crashes, confChanges, transfers, false, options.summary());
+    return new SimResult(
+        seed,
+        failure,
+        events.executed(),
+        ops,
+        trace.value(),
+        nowMicros(),
+        crashes,
+        confChanges,
+        transfers,
+        false,
+        options.summary());
   }
 
   private static String describe(Throwable e) {

@@ -3,9 +3,9 @@ package io.synod.raft.replica;
 import io.synod.common.Bytes;
 
 /**
- * What became of a proposed command. "Definitely not applied" ({@link NotLeader}, {@link
- * Rejected}) is kept apart from "maybe applied" ({@link Unknown}) all the way to the client: only the
- * former may be retried blindly.
+ * What became of a proposed command. "Definitely not applied" ({@link NotLeader}, {@link Rejected})
+ * is kept apart from "maybe applied" ({@link Unknown}) all the way to the client: only the former
+ * may be retried blindly.
  */
 public sealed interface Outcome {
   /** Committed and applied at {@code index}; {@code result} is what the state machine returned. */

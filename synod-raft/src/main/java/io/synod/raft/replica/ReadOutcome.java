@@ -1,6 +1,8 @@
 package io.synod.raft.replica;
 
-/** What became of a linearizable read request. Reads have no effects, so any failure may be retried. */
+/**
+ * What became of a linearizable read request. Reads have no effects, so any failure may be retried.
+ */
 public sealed interface ReadOutcome {
   /**
    * The state machine may be read now: it has applied at least {@code readIndex}, which a quorum
@@ -8,7 +10,9 @@ public sealed interface ReadOutcome {
    */
   record Ready(long readIndex) implements ReadOutcome {}
 
-  /** No leader could confirm the read; {@code leaderHint} is the leader this replica knows, or 0. */
+  /**
+   * No leader could confirm the read; {@code leaderHint} is the leader this replica knows, or 0.
+   */
   record NotLeader(long leaderHint) implements ReadOutcome {}
 
   /** Not served (busy, timed out, leadership changed); retry. */

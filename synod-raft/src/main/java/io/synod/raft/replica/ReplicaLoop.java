@@ -24,9 +24,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * Drives one {@link RaftNode}: persists what it asks, sends its messages, applies committed entries
- * to the {@link StateMachine}, answers proposers and readers, and takes snapshots. Deterministic and
- * free of threads: the production shell calls it from one thread per replica, the simulator from its
- * single event loop; both run exactly this code.
+ * to the {@link StateMachine}, answers proposers and readers, and takes snapshots. Deterministic
+ * and free of threads: the production shell calls it from one thread per replica, the simulator
+ * from its single event loop; both run exactly this code.
  *
  * <p>Each Ready is handled in the order Raft requires: persist, sync, send, apply, advance. A
  * storage failure propagates (fail-stop): the replica must be discarded and restarted from disk.
@@ -58,8 +58,8 @@ public final class ReplicaLoop {
   private record PendingRead(long issuedAtTick, Consumer<ReadOutcome> callback) {}
 
   /**
-   * Restores a replica from {@code store}: the state machine from the latest snapshot, Raft from the
-   * hard state and log. Committed entries after the snapshot are applied again.
+   * Restores a replica from {@code store}: the state machine from the latest snapshot, Raft from
+   * the hard state and log. Committed entries after the snapshot are applied again.
    */
   public ReplicaLoop(
       RaftConfig raftConfig,
@@ -102,7 +102,9 @@ public final class ReplicaLoop {
     process();
   }
 
-  /** Proposes {@code command}; {@code callback} learns its {@link Outcome} on this loop's thread. */
+  /**
+   * Proposes {@code command}; {@code callback} learns its {@link Outcome} on this loop's thread.
+   */
   public void propose(Bytes command, Consumer<Outcome> callback) {
     if (proposalCount >= config.pendingProposalsMax()) {
       callback.accept(new Outcome.Rejected("too many pending proposals"));
@@ -146,7 +148,9 @@ public final class ReplicaLoop {
 
   private void track(ProposeResult result, Consumer<Outcome> callback) {
     if (result instanceof ProposeResult.Accepted a) {
-      proposals.computeIfAbsent(a.index(), i -> new ArrayList<>(1)).add(new PendingProposal(a.term(), callback));
+      proposals
+          .computeIfAbsent(a.index(), i -> new ArrayList<>(1))
+          .add(new PendingProposal(a.term(), callback));
       proposalCount++;
     } else if (result instanceof ProposeResult.NotLeader n) {
       callback.accept(new Outcome.NotLeader(n.leaderHint()));
@@ -191,7 +195,9 @@ public final class ReplicaLoop {
     for (ReadState rs : rd.readStates()) {
       PendingRead pending = readsAwaitingIndex.remove(rs.requestId());
       if (pending != null) {
-        readsAwaitingApply.computeIfAbsent(rs.index(), i -> new ArrayList<>()).add(pending.callback());
+        readsAwaitingApply
+            .computeIfAbsent(rs.index(), i -> new ArrayList<>())
+            .add(pending.callback());
         readsAwaitingApplyCount++;
       }
     }
@@ -221,7 +227,9 @@ public final class ReplicaLoop {
     }
   }
 
-  /** A snapshot skipped these indexes: whether the proposals there were applied is not known here. */
+  /**
+   * A snapshot skipped these indexes: whether the proposals there were applied is not known here.
+   */
   private void forgetProposalsUpTo(long index) {
     while (!proposals.isEmpty() && proposals.firstKey() <= index) {
       List<PendingProposal> waiting = proposals.pollFirstEntry().getValue();

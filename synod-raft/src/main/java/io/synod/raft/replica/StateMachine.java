@@ -22,6 +22,8 @@ public interface StateMachine {
   /** An image of the state as of the last applied entry. */
   Bytes snapshot();
 
-  /** Replaces the whole state with a snapshot's image ({@code data} is empty for the initial state). */
+  /**
+   * Replaces the whole state with a snapshot's image ({@code data} is empty for the initial state).
+   */
   void restore(SnapshotMeta meta, Bytes data);
 }
