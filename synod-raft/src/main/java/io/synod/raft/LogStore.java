@@ -14,8 +14,9 @@ import java.util.List;
  *
  * <p><b>Indexes.</b> The log holds entries {@code firstIndex() .. lastIndex()}; the entry at {@code
  * firstIndex() - 1} was compacted and only its term is known. The latest snapshot covers at least
- * the compacted entries; a few entries after a snapshot are usually kept for slow followers. An empty log has {@code
- * lastIndex() == firstIndex() - 1}. Query preconditions are the caller's duty and are asserted.
+ * the compacted entries; a few entries after a snapshot are usually kept for slow followers. An
+ * empty log has {@code lastIndex() == firstIndex() - 1}. Query preconditions are the caller's duty
+ * and are asserted.
  *
  * <p><b>Durability.</b> Writes take effect for queries at once but survive a crash only after
  * {@link #sync()} returns. A crash may keep any prefix of the unsynced writes, and may tear the

@@ -744,13 +744,25 @@ public final class RaftNode {
       return;
     }
     boolean wasPaused = pr.isPaused();
-    if (!pr.maybeUpdate(r.index())) {
+    boolean updated = pr.maybeUpdate(r.index());
+    if (pr.state == ProgressState.SNAPSHOT && pr.match >= pr.snapshot.meta().index()) {
+      // The member holds this transfer's snapshot (perhaps from an earlier copy of it). Go back to
+      // appending; if the leader compacted past it meanwhile, the next append starts a new snapshot
+      // rather than resending this one forever.
+      pr.becomeProbe();
+      if (pr.match + 1 >= log.firstIndex()) {
+        pr.becomeReplicate();
+      }
+      leader.sendPending = true;
+    }
+    if (!updated) {
       return;
     }
     switch (pr.state) {
       case PROBE -> pr.becomeReplicate();
       case SNAPSHOT -> {
         if (pr.match + 1 >= log.firstIndex()) {
+          // Caught up from the log while a snapshot was on its way: no need for it any more.
           pr.becomeProbe();
           pr.becomeReplicate();
         }

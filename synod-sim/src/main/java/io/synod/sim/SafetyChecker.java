@@ -29,6 +29,12 @@ final class SafetyChecker {
   /** index -> term of the committed log, as far as any node has shown it. */
   private long[] committedTerms = new long[1024];
 
+  /**
+   * index -> the lowest term any node was in when it showed the index committed: an upper bound on
+   * the term in which the entry was committed.
+   */
+  private long[] committedByTerm = new long[1024];
+
   private long committedKnown;
 
   /** index -> [term, data hash, state hash after applying] of what replicas applied. */
@@ -89,41 +95,42 @@ final class SafetyChecker {
     long commit = node.commitIndex();
     for (long i = Math.max(v.checkedCommit + 1, 1); i <= commit; i++) {
       OptionalLong t = node.termAt(i);
-      if (t.isEmpty()) {
-        continue; // compacted into a snapshot
-      }
-      if (i <= committedKnown) {
-        if (committedTerms[(int) i] != t.getAsLong()) {
-          throw fail(
-              "log matching: node %d has term %d at committed index %d, the cluster committed term %d",
-              nodeId, t.getAsLong(), i, committedTerms[(int) i]);
-        }
-      } else if (i == committedKnown + 1) {
-        record(i, t.getAsLong());
-      } else {
-        // A gap in what we know (the node holds a snapshot below); learn this index anyway.
-        record(i, t.getAsLong());
+      if (t.isPresent()) { // else compacted into a snapshot
+        record(nodeId, i, t.getAsLong(), node.term());
       }
     }
     v.checkedCommit = Math.max(v.checkedCommit, commit);
   }
 
-  private void record(long index, long term) {
+  /**
+   * Learns or checks that {@code index} is committed with {@code term}. Indexes can be learned out
+   * of order (a node that holds a snapshot shows only what follows it), so 0 means "not known yet".
+   */
+  private void record(long nodeId, long index, long term, long observerTerm) {
     if (index >= committedTerms.length) {
-      committedTerms =
-          Arrays.copyOf(committedTerms, (int) Math.max(index + 1, committedTerms.length * 2L));
+      int length = (int) Math.max(index + 1, committedTerms.length * 2L);
+      committedTerms = Arrays.copyOf(committedTerms, length);
+      committedByTerm = Arrays.copyOf(committedByTerm, length);
     }
-    if (index <= committedKnown
-        && committedTerms[(int) index] != 0
-        && committedTerms[(int) index] != term) {
+    long known = committedTerms[(int) index];
+    if (known == 0) {
+      committedTerms[(int) index] = term;
+      committedByTerm[(int) index] = observerTerm;
+      committedKnown = Math.max(committedKnown, index);
+    } else if (known == term) {
+      committedByTerm[(int) index] = Math.min(committedByTerm[(int) index], observerTerm);
+    } else {
       throw fail(
-          "log matching: index %d committed with terms %d and %d",
-          index, committedTerms[(int) index], term);
+          "log matching: node %d has term %d at committed index %d, the cluster committed term %d",
+          nodeId, term, index, known);
     }
-    committedTerms[(int) index] = term;
-    committedKnown = Math.max(committedKnown, index);
   }
 
+  /**
+   * Raft §5.4: an entry committed in term T is in the log of every leader of a term after T. The
+   * checker knows an upper bound of T (the term of the first node seen holding the index
+   * committed), so it checks exactly the entries that bound places before the new leader's term.
+   */
   private void onNewLeader(long nodeId, NodeView v, RaftNode node) {
     long term = node.term();
     Long previous = leaderByTerm.putIfAbsent(term, nodeId);
@@ -131,15 +138,19 @@ final class SafetyChecker {
       throw fail("election safety: nodes %d and %d both lead term %d", previous, nodeId, term);
     }
     v.leaderOfTerm = term;
-    if (node.lastIndex() < committedKnown) {
-      throw fail(
-          "leader completeness: node %d leads term %d with last index %d below committed index %d",
-          nodeId, term, node.lastIndex(), committedKnown);
-    }
     for (long i = 1; i <= committedKnown; i++) {
-      OptionalLong t = node.termAt(i);
       long want = committedTerms[(int) i];
-      if (t.isPresent() && want != 0 && t.getAsLong() != want) {
+      if (want == 0 || committedByTerm[(int) i] >= term) {
+        continue;
+      }
+      if (i > node.lastIndex()) {
+        throw fail(
+            "leader completeness: node %d leads term %d with last index %d, but index %d was"
+                + " committed by term %d",
+            nodeId, term, node.lastIndex(), i, committedByTerm[(int) i]);
+      }
+      OptionalLong t = node.termAt(i);
+      if (t.isPresent() && t.getAsLong() != want) {
         throw fail(
             "leader completeness: node %d leads term %d with term %d at index %d, committed term %d",
             nodeId, term, t.getAsLong(), i, want);

@@ -27,7 +27,13 @@ public final class SimMain {
 
   /** Parsed command line. */
   record Args(
-      long seeds, long firstSeed, int nodes, int threads, boolean verbose, Set<PlantedBug> bugs) {}
+      long seeds,
+      long firstSeed,
+      int nodes,
+      int threads,
+      boolean verbose,
+      boolean trace,
+      Set<PlantedBug> bugs) {}
 
   public static void main(String[] argv) {
     Args args;
@@ -55,6 +61,7 @@ public final class SimMain {
         "  --nodes K       fix the founding cluster size (1..9; default: each seed picks)",
         "  --threads T     seeds run in parallel on T threads (default: the number of cores)",
         "  --verbose       print one line per seed",
+        "  --trace         print every event of the run (with --seeds 1)",
         "  --planted-bug B switch on a known-wrong rule (testing the simulator itself)");
   }
 
@@ -65,6 +72,7 @@ public final class SimMain {
     int nodes = 0;
     int threads = Runtime.getRuntime().availableProcessors();
     boolean verbose = false;
+    boolean trace = false;
     Set<PlantedBug> bugs = EnumSet.noneOf(PlantedBug.class);
     for (int i = 0; i < argv.length; i++) {
       String a = argv[i];
@@ -73,6 +81,7 @@ public final class SimMain {
           return null;
         }
         case "--verbose", "-v" -> verbose = true;
+        case "--trace" -> trace = true;
         case "--seeds" -> seeds = number(a, value(argv, ++i, a), 1, Long.MAX_VALUE);
         case "--first-seed" ->
             firstSeed = number(a, value(argv, ++i, a), Long.MIN_VALUE, Long.MAX_VALUE);
@@ -94,7 +103,10 @@ public final class SimMain {
       throw new IllegalArgumentException("--seeds is required (try --help)");
     }
     long first = firstSeed != null ? firstSeed : SystemClock.INSTANCE.wallMillis() % 1_000_000_000L;
-    return new Args(seeds, first, nodes, threads, verbose, bugs);
+    if (trace && seeds != 1) {
+      throw new IllegalArgumentException("--trace replays one seed: use it with --seeds 1");
+    }
+    return new Args(seeds, first, nodes, threads, verbose, trace, bugs);
   }
 
   private static String value(String[] argv, int i, String flag) {
@@ -196,7 +208,11 @@ public final class SimMain {
         () -> {
           for (long i = next.getAndIncrement(); i < args.seeds(); i = next.getAndIncrement()) {
             long seed = args.firstSeed() + i;
-            results[(int) i] = new Simulation(seed, args.nodes(), args.bugs()).run();
+            Simulation sim = new Simulation(seed, args.nodes(), args.bugs());
+            if (args.trace()) {
+              sim.withEventLog(err::println);
+            }
+            results[(int) i] = sim.run();
             long done = finished.incrementAndGet();
             if (done % 1000 == 0) {
               err.println("sim: " + done + "/" + args.seeds() + " seeds done");

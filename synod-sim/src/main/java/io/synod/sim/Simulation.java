@@ -60,6 +60,7 @@ public final class Simulation {
   private final SplittableRandom faultRandom;
   private final SplittableRandom adminRandom;
 
+  private Consumer<String> eventLog = line -> {};
   private long historyClock;
   private long nextSpareId;
   private boolean liveness;
@@ -80,6 +81,16 @@ public final class Simulation {
     this.network = new SimNetwork(events, random.split(), options, trace);
     this.faultRandom = random.split();
     this.adminRandom = random.split();
+  }
+
+  /** Prints every event (for replaying one seed with --trace). */
+  public Simulation withEventLog(Consumer<String> log) {
+    this.eventLog = log;
+    return this;
+  }
+
+  private void log(String what) {
+    eventLog.accept(String.format(java.util.Locale.ROOT, "%10.6f %s", nowMicros() / 1e6, what));
   }
 
   SimOptions options() {
@@ -229,6 +240,7 @@ public final class Simulation {
       return;
     }
     trace.fold(nowMicros(), 11, e.to(), e.from() * 1_000_003 + e.term());
+    log("deliver " + e);
     withLoop(node, loop -> loop.receive(e));
   }
 
@@ -238,6 +250,7 @@ public final class Simulation {
     }
     crashes++;
     trace.fold(nowMicros(), 12, node.id, why.length());
+    log("crash node " + node.id + " (" + why + ")");
     node.crash();
     long downMicros = 10_000 + faultRandom.nextLong(liveness ? 10_000 : 3_000_000);
     events.after(downMicros, () -> restart(node));
@@ -248,6 +261,7 @@ public final class Simulation {
       return;
     }
     trace.fold(nowMicros(), 13, node.id, 0);
+    log("restart node " + node.id);
     try {
       node.start();
     } catch (SimDisk.SimulatedCrash crash) {
@@ -398,7 +412,11 @@ public final class Simulation {
   }
 
   private void crashSomeNode() {
-    SimNode node = randomUpNode(faultRandom);
+    // Leaders are where the interesting failures are: half the time, kill the leader.
+    SimNode node = faultRandom.nextBoolean() ? currentLeader() : null;
+    if (node == null) {
+      node = randomUpNode(faultRandom);
+    }
     if (node != null) {
       crash(node, "killed");
     }
@@ -409,6 +427,7 @@ public final class Simulation {
     if (node != null) {
       long until = nowMicros() + 10_000 + faultRandom.nextLong(2_000_000);
       trace.fold(nowMicros(), 16, node.id, until);
+      log("pause node " + node.id + " until " + until / 1e6);
       node.pauseUntil(until);
     }
   }
@@ -416,6 +435,7 @@ public final class Simulation {
   private void partitionOrHeal() {
     if (network.isPartitioned()) {
       trace.fold(nowMicros(), 17, 0, 0);
+      log("heal network");
       network.healAll();
       return;
     }
@@ -436,9 +456,20 @@ public final class Simulation {
       return;
     }
     List<Long> side = new ArrayList<>();
-    for (long id : ids) {
-      if (faultRandom.nextBoolean()) {
-        side.add(id);
+    SimNode leader = currentLeader();
+    if (leader != null && faultRandom.nextBoolean()) {
+      // Isolate the leader, alone or with a minority, as Jepsen's favourite nemesis does.
+      side.add(leader.id);
+      for (long id : ids) {
+        if (id != leader.id && side.size() < (ids.size() - 1) / 2 && faultRandom.nextInt(3) == 0) {
+          side.add(id);
+        }
+      }
+    } else {
+      for (long id : ids) {
+        if (faultRandom.nextBoolean()) {
+          side.add(id);
+        }
       }
     }
     for (long a : ids) {
@@ -449,6 +480,7 @@ public final class Simulation {
       }
     }
     trace.fold(nowMicros(), 19, side.size(), side.hashCode());
+    log("partition " + side + " from the rest");
   }
 
   private void transferLeadership() {
@@ -460,6 +492,7 @@ public final class Simulation {
     long target = voters.get(adminRandom.nextInt(voters.size()));
     transfers++;
     trace.fold(nowMicros(), 20, leader.id, target);
+    log("transfer leadership from " + leader.id + " to " + target);
     withLoop(leader, loop -> loop.transferLeadership(target));
   }
 
@@ -476,6 +509,7 @@ public final class Simulation {
     }
     confChanges++;
     trace.fold(nowMicros(), 21, leader.id, change.get().toString().length());
+    log("propose membership change " + change.get() + " at " + leader.id);
     withLoop(leader, loop -> loop.proposeConfChange(change.get(), outcome -> {}));
   }
 
@@ -542,6 +576,7 @@ public final class Simulation {
         // Removed, and every remaining voter has applied the removal, so none of them can still
         // need this node's vote: an operator shuts it down.
         trace.fold(nowMicros(), 22, n.id, 0);
+        log("retire removed node " + n.id);
         n.retire();
       }
     }
@@ -562,6 +597,7 @@ public final class Simulation {
     healedAtMicros = nowMicros();
     network.calm();
     trace.fold(nowMicros(), 23, 0, 0);
+    log("liveness phase: heal everything");
     for (SimNode n : nodes.values()) {
       n.disk.disableCrashes();
       n.pauseUntil(0);
