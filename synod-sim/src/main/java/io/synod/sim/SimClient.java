@@ -82,7 +82,7 @@ final class SimClient {
   }
 
   private void send() {
-    if (target == 0 || random.nextInt(8) == 0) {
+    if (target == 0 || random.nextDouble() < sim.options().clientHopRate()) {
       target = sim.randomNodeId(random);
     }
     sim.sendRequest(target, current);

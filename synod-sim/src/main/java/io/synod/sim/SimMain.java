@@ -161,6 +161,7 @@ public final class SimMain {
             r.confChanges(),
             r.transfers(),
             r.traceHash());
+        out.println("  options: " + r.options());
       }
       if (r.failed()) {
         failed++;

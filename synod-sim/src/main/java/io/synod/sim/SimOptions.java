@@ -40,7 +40,8 @@ record SimOptions(
     long clientTimeoutMicros,
     long thinkMicrosMax,
     double readRatio,
-    double casRatio) {
+    double casRatio,
+    double clientHopRate) {
 
   /** Draws the options for a seed; {@code nodesOverride > 0} fixes the founding cluster size. */
   static SimOptions draw(SplittableRandom r, int nodesOverride) {
@@ -60,8 +61,8 @@ record SimOptions(
         chance(r, 0.5) ? r.nextDouble() * 0.3 : 0,
         electionTicks,
         heartbeatTicks,
-        chance(r, 0.85),
-        chance(r, 0.85),
+        chance(r, 0.8),
+        chance(r, 0.75),
         chance(r, 0.3) ? 64 + r.nextInt(512) : 1 << 20,
         chance(r, 0.3) ? 1 + r.nextInt(4) : 64,
         chance(r, 0.5) ? 16 + r.nextInt(256) : 1 << 16,
@@ -82,7 +83,10 @@ record SimOptions(
         200_000 + r.nextInt(2_000_000),
         r.nextInt(30_000),
         0.2 + r.nextDouble() * 0.5,
-        r.nextDouble() * 0.5);
+        r.nextDouble() * 0.5,
+        // How often a client sends an operation to a random replica instead of the one it used
+        // last.
+        chance(r, 0.5) ? r.nextDouble() : 0.1);
   }
 
   private static int pick(SplittableRandom r, int... choices) {

@@ -389,7 +389,7 @@ public final class Simulation {
 
   private void scheduleFaults() {
     repeat(options.crashMeanMicros(), this::crashSomeNode);
-    repeat(options.partitionMeanMicros(), this::partitionOrHeal);
+    repeat(options.partitionMeanMicros(), this::partition);
     repeat(options.pauseMeanMicros(), this::pauseSomeNode);
     repeat(options.membershipMeanMicros(), this::changeMembership);
     repeat(options.transferMeanMicros(), this::transferLeadership);
@@ -432,18 +432,17 @@ public final class Simulation {
     }
   }
 
-  private void partitionOrHeal() {
-    if (network.isPartitioned()) {
-      trace.fold(nowMicros(), 17, 0, 0);
-      log("heal network");
-      network.healAll();
-      return;
-    }
+  /**
+   * Cuts the network for a while: most often the leader alone or with a minority (Jepsen's
+   * favourite), else random halves, else some one-way links. The cut heals on its own after a
+   * duration drawn around the election timeout, so that elections happen on both sides of it.
+   */
+  private void partition() {
     List<Long> ids = new ArrayList<>(nodes.keySet());
-    if (ids.size() < 2) {
+    if (ids.size() < 2 || network.isPartitioned()) {
       return;
     }
-    if (faultRandom.nextDouble() < options.asymmetricPartitionRate()) {
+    if (faultRandom.nextDouble() < options.asymmetricPartitionRate() * 0.5) {
       int links = 1 + faultRandom.nextInt(ids.size());
       for (int i = 0; i < links; i++) {
         long from = ids.get(faultRandom.nextInt(ids.size()));
@@ -451,36 +450,52 @@ public final class Simulation {
         if (from != to) {
           network.block(from, to);
           trace.fold(nowMicros(), 18, from, to);
+          log("block link " + from + "->" + to);
         }
       }
-      return;
+    } else {
+      List<Long> side = partitionSide(ids);
+      for (long a : ids) {
+        for (long b : ids) {
+          if (side.contains(a) != side.contains(b)) {
+            network.block(a, b);
+          }
+        }
+      }
+      trace.fold(nowMicros(), 19, side.size(), side.hashCode());
+      log("partition " + side + " from the rest");
     }
+    long electionMicros = (long) options.electionTicks() * options.tickMicros();
+    long duration = electionMicros / 2 + faultRandom.nextLong(8 * electionMicros);
+    events.after(
+        duration,
+        () -> {
+          if (!liveness) {
+            trace.fold(nowMicros(), 17, 0, 0);
+            log("heal network");
+            network.healAll();
+          }
+        });
+  }
+
+  private List<Long> partitionSide(List<Long> ids) {
     List<Long> side = new ArrayList<>();
     SimNode leader = currentLeader();
-    if (leader != null && faultRandom.nextBoolean()) {
-      // Isolate the leader, alone or with a minority, as Jepsen's favourite nemesis does.
+    if (leader != null && faultRandom.nextInt(4) != 0) {
       side.add(leader.id);
       for (long id : ids) {
         if (id != leader.id && side.size() < (ids.size() - 1) / 2 && faultRandom.nextInt(3) == 0) {
           side.add(id);
         }
       }
-    } else {
-      for (long id : ids) {
-        if (faultRandom.nextBoolean()) {
-          side.add(id);
-        }
+      return side;
+    }
+    for (long id : ids) {
+      if (faultRandom.nextBoolean()) {
+        side.add(id);
       }
     }
-    for (long a : ids) {
-      for (long b : ids) {
-        if (side.contains(a) != side.contains(b)) {
-          network.block(a, b);
-        }
-      }
-    }
-    trace.fold(nowMicros(), 19, side.size(), side.hashCode());
-    log("partition " + side + " from the rest");
+    return side;
   }
 
   private void transferLeadership() {
