@@ -298,29 +298,52 @@ final class InteractionEnv {
 
   /**
    * A leader is ticked for one election timeout (check-quorum and transfer deadlines are checked
-   * once). Any other node is ticked until its randomized election timer fires, which is when it
-   * draws a new timeout; a node that cannot campaign is ticked for twice the timeout.
+   * once). Other nodes are ticked until their randomized election timer fires, which is when they
+   * draw a new timeout; a node that cannot campaign gives up after twice the timeout. Given several
+   * nodes (no leaders), ticks them in lockstep until the first timer fires: the race that
+   * randomized timeouts are for (Raft §5.2).
    */
   private void tickElection(ScriptCommand c) {
-    ScriptedReplica r = replica(c.nextId());
-    ScriptedReplica.View before = r.view();
-    int election = r.cfg.electionTicks();
-    if (r.node.role() == Role.LEADER) {
-      for (int i = 0; i < election; i++) {
+    List<Long> ids = c.remainingIds();
+    if (ids.isEmpty()) {
+      throw new ScriptException("tick-election needs a node id");
+    }
+    List<ScriptedReplica> nodes = new ArrayList<>();
+    for (long id : ids) {
+      nodes.add(replica(id));
+    }
+    if (nodes.size() == 1 && nodes.get(0).node.role() == Role.LEADER) {
+      ScriptedReplica r = nodes.get(0);
+      ScriptedReplica.View before = r.view();
+      for (int i = 0; i < r.cfg.electionTicks(); i++) {
         r.node.tick();
       }
-    } else {
-      boolean fired = false;
-      for (int i = 0; i < 2 * election && !fired; i++) {
+      reportChange(r, before, "");
+      return;
+    }
+    List<ScriptedReplica.View> before = new ArrayList<>();
+    int ticksMax = 0;
+    for (ScriptedReplica r : nodes) {
+      if (r.node.role() == Role.LEADER) {
+        throw new ScriptException("tick-election of several nodes ticks no leader: " + r.id);
+      }
+      before.add(r.view());
+      ticksMax = Math.max(ticksMax, 2 * r.cfg.electionTicks());
+    }
+    boolean fired = false;
+    for (int i = 0; i < ticksMax && !fired; i++) {
+      for (ScriptedReplica r : nodes) {
         long draws = r.random.draws();
         r.node.tick();
-        fired = r.random.draws() != draws;
-      }
-      if (!fired) {
-        line("election timer did not fire: " + r.id + " cannot campaign");
+        fired |= r.random.draws() != draws;
       }
     }
-    reportChange(r, before, "");
+    if (!fired) {
+      line("no election timer fired: " + ids + " cannot campaign");
+    }
+    for (int k = 0; k < nodes.size(); k++) {
+      reportChange(nodes.get(k), before.get(k), "");
+    }
   }
 
   // ------------------------------------------------------------------ the loop
@@ -342,6 +365,7 @@ final class InteractionEnv {
     ScriptedReplica.View before = r.view();
     Ready rd = r.node.ready();
     line("> " + r.id + " handling Ready" + (rd.mustSync() ? " (sync)" : ""));
+    int lengthBefore = out.length();
     if (!rd.snapshot().isEmpty()) {
       r.store.installSnapshot(rd.snapshot());
       line("  snapshot: " + TraceFormat.snapshot(rd.snapshot()));
@@ -382,6 +406,9 @@ final class InteractionEnv {
         line("    req=" + s.requestId() + " index=" + s.index());
       }
     }
+    if (out.length() == lengthBefore) {
+      line("  (empty)");
+    }
     r.node.advance(rd);
     reportChange(r, before, "  ");
     check();
@@ -402,13 +429,14 @@ final class InteractionEnv {
 
   /**
    * Delivers (or, for {@code drop-msgs} and recipients in {@code drop=}, drops) the messages
-   * waiting in the inboxes of the given nodes, optionally only those of one {@code type=} and at
-   * most {@code count=} per node.
+   * waiting in the inboxes of the given nodes, optionally only those of one {@code type=}, from one
+   * sender {@code from=}, and at most {@code count=} per node.
    */
   private void deliverMsgs(ScriptCommand c, boolean dropAll) {
     List<Long> ids = c.remainingIds();
     List<Long> dropIds = dropAll ? List.of() : c.ids("drop");
     String type = c.string("type", null);
+    long from = c.longArg("from", RaftNode.NONE);
     int count = c.intArg("count", Integer.MAX_VALUE);
     TreeSet<Long> targets = new TreeSet<>(ids);
     targets.addAll(dropIds);
@@ -421,7 +449,8 @@ final class InteractionEnv {
       List<Envelope> picked = new ArrayList<>();
       for (Iterator<Envelope> it = r.inbox.iterator(); it.hasNext() && picked.size() < count; ) {
         Envelope e = it.next();
-        if (type == null || TraceFormat.typeName(e.body()).equals(type)) {
+        boolean typeMatches = type == null || TraceFormat.typeName(e.body()).equals(type);
+        if (typeMatches && (from == RaftNode.NONE || e.from() == from)) {
           picked.add(e);
           it.remove();
         }
