@@ -168,7 +168,7 @@ final class InteractionEnv {
         rd.committedEntries().forEach(r.stateMachine::apply);
         r.node.advance(rd);
       }
-      line(stateLine(r) + (founding ? " " + r.node.confState() : " (empty, not a member yet)"));
+      line(stateLine(r) + (founding ? " " + r.node.confState() : ", empty store"));
     }
   }
 
