@@ -1,13 +1,16 @@
 package io.synod.raft.interaction;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.synod.raft.PlantedBug;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -43,6 +46,59 @@ class InteractionTest {
             p ->
                 DynamicTest.dynamicTest(
                     p.getFileName().toString(), p.toUri(), () -> runScript(p, rewrite)));
+  }
+
+  /** A known-wrong rule and a script whose trace it must change (or whose run it must break). */
+  private record Teeth(PlantedBug bug, String script, boolean safetyViolation) {}
+
+  private static final List<Teeth> TEETH =
+      List.of(
+          new Teeth(
+              PlantedBug.COMMIT_OLD_TERM_BY_COUNTING,
+              "raft_paper_figure8_old_term_entry_overwritten.txt",
+              true),
+          new Teeth(
+              PlantedBug.VOTE_WITHOUT_LOG_CHECK, "election_out_of_date_candidate_loses.txt", false),
+          new Teeth(
+              PlantedBug.READ_INDEX_WITHOUT_QUORUM,
+              "read_index_partitioned_old_leader_releases_nothing.txt",
+              false),
+          new Teeth(PlantedBug.ACK_BEFORE_SYNC, "single_node.txt", false));
+
+  /**
+   * The goldens have teeth: with each planted bug switched on in every node, a script that covers
+   * the rule no longer reproduces its trace (or its run breaks an invariant), and the Figure 8
+   * script is stopped by the safety checker.
+   */
+  @TestFactory
+  Stream<DynamicTest> everyPlantedBugBreaksTheScriptThatCoversIt() {
+    assertThat(TEETH.stream().map(Teeth::bug)).containsExactlyInAnyOrder(PlantedBug.values());
+    return TEETH.stream()
+        .map(
+            t ->
+                DynamicTest.dynamicTest(
+                    t.bug() + " breaks " + t.script(), () -> assertBugIsCaught(t)));
+  }
+
+  private static void assertBugIsCaught(Teeth t) throws IOException {
+    Path path = SCRIPTS.resolve(t.script());
+    DataDrivenScript script =
+        DataDrivenScript.parse(t.script(), Files.readString(path, StandardCharsets.UTF_8));
+    InteractionEnv env = new InteractionEnv(Set.of(t.bug()));
+    DataDrivenScript.Outcome[] outcome = new DataDrivenScript.Outcome[1];
+    Throwable failure = catchThrowable(() -> outcome[0] = script.run(env::handle));
+    if (t.safetyViolation()) {
+      assertThat(failure).isInstanceOf(AssertionError.class);
+      assertThat(failure.getMessage()).contains("SAFETY VIOLATION");
+      return;
+    }
+    if (failure == null) {
+      assertThat(outcome[0].firstMismatch())
+          .as("%s still reproduces %s", t.bug(), t.script())
+          .isPresent();
+    } else {
+      assertThat(failure).isInstanceOf(AssertionError.class);
+    }
   }
 
   static List<Path> scripts() {
