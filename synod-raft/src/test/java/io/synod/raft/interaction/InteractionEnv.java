@@ -26,6 +26,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.LongFunction;
 
 /**
  * Drives a cluster of {@link RaftNode}s, one command at a time, and prints what happens: the engine
@@ -121,17 +122,7 @@ final class InteractionEnv {
     List<Long> learners = c.ids("learners");
     String bootstrap = c.string("bootstrap", "log");
     long seed = c.longArg("seed", 0);
-    int electionTicks = c.intArg("election", 6);
-    int heartbeatTicks = c.intArg("heartbeat", 2);
-    boolean preVote = c.bool("prevote", true);
-    boolean checkQuorum = c.bool("checkquorum", true);
-    int inflight = c.intArg("inflight", 256);
-    long inflightBytes = c.longArg("inflight-bytes", 32L << 20);
-    long msgBytes = c.longArg("max-msg-bytes", 1 << 20);
-    long uncommittedBytes = c.longArg("max-uncommitted-bytes", 64L << 20);
-    int chunkBytes = c.intArg("chunk", 1 << 20);
-    int chunkWindow = c.intArg("chunk-window", 4);
-    boolean stepDown = c.bool("stepdown", true);
+    LongFunction<RaftConfig> configs = configs(c);
     for (int k = 0; k < count; k++) {
       long id = replicas.isEmpty() ? 1 : replicas.lastKey() + 1;
       MemoryLogStore store;
@@ -145,18 +136,7 @@ final class InteractionEnv {
       } else {
         throw new ScriptException("bootstrap=" + bootstrap + " is neither log nor snapshot");
       }
-      RaftConfig cfg =
-          RaftConfig.builder(GROUP_ID, id)
-              .ticks(electionTicks, heartbeatTicks)
-              .preVote(preVote)
-              .checkQuorum(checkQuorum)
-              .inflight(inflight, inflightBytes)
-              .appendBytesMax(msgBytes)
-              .uncommittedBytesMax(uncommittedBytes)
-              .snapshotChunks(chunkBytes, chunkWindow)
-              .stepDownOnRemoval(stepDown)
-              .plantedBugs(forcedBugs)
-              .build();
+      RaftConfig cfg = configs.apply(id);
       ScriptedReplica r = new ScriptedReplica(cfg, store, seed + id);
       replicas.put(id, r);
       // The bootstrap entries are committed: apply them now, as a starting replica loop would.
@@ -165,11 +145,39 @@ final class InteractionEnv {
         if (!rd.messages().isEmpty() || !rd.entries().isEmpty()) {
           throw new AssertionError("a starting node has something to send or persist: " + rd);
         }
+        rd.hardState().ifPresent(r.store::setHardState);
         rd.committedEntries().forEach(r.stateMachine::apply);
         r.node.advance(rd);
       }
       line(stateLine(r) + (founding ? " " + r.node.confState() : ", empty store"));
     }
+  }
+
+  /** The {@code add-nodes} options, as a configuration for each new node id. */
+  private LongFunction<RaftConfig> configs(ScriptCommand c) {
+    int electionTicks = c.intArg("election", 6);
+    int heartbeatTicks = c.intArg("heartbeat", 2);
+    boolean preVote = c.bool("prevote", true);
+    boolean checkQuorum = c.bool("checkquorum", true);
+    int inflight = c.intArg("inflight", 256);
+    long inflightBytes = c.longArg("inflight-bytes", 32L << 20);
+    long msgBytes = c.longArg("max-msg-bytes", 1 << 20);
+    long uncommittedBytes = c.longArg("max-uncommitted-bytes", 64L << 20);
+    int chunkBytes = c.intArg("chunk", 1 << 20);
+    int chunkWindow = c.intArg("chunk-window", 4);
+    boolean stepDown = c.bool("stepdown", true);
+    return id ->
+        RaftConfig.builder(GROUP_ID, id)
+            .ticks(electionTicks, heartbeatTicks)
+            .preVote(preVote)
+            .checkQuorum(checkQuorum)
+            .inflight(inflight, inflightBytes)
+            .appendBytesMax(msgBytes)
+            .uncommittedBytesMax(uncommittedBytes)
+            .snapshotChunks(chunkBytes, chunkWindow)
+            .stepDownOnRemoval(stepDown)
+            .plantedBugs(forcedBugs)
+            .build();
   }
 
   /** {@link RaftNode#bootstrap}, plus one committed entry per founding learner. */
