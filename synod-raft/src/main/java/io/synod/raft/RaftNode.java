@@ -258,7 +258,10 @@ public final class RaftNode {
     if (pr.match == log.lastIndex()) {
       send(target, new TimeoutNow());
     } else {
-      leader.sendPending = true;
+      // Catch the target up now. Sent even if empty: in replicate state the leader may believe
+      // the missing entries are on their way when they were lost, and only a probe finds out
+      // before the next heartbeat answer would.
+      maybeSendAppends(target, pr, true);
     }
     return true;
   }
