@@ -1,0 +1,145 @@
+package io.synod.raft.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.synod.common.Bytes;
+import io.synod.raft.ConfChange;
+import io.synod.raft.Entry;
+import io.synod.raft.EntryType;
+import io.synod.raft.MemoryLogStore;
+import io.synod.raft.RaftConfig;
+import io.synod.raft.RaftNode;
+import io.synod.raft.Role;
+import io.synod.raft.SnapshotMeta;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class ReplicaLoopTest {
+
+  /** Appends every normal command to a list; the image is the list joined by commas. */
+  static final class ListStateMachine implements StateMachine {
+    final List<String> applied = new ArrayList<>();
+
+    @Override
+    public Bytes apply(Entry entry) {
+      if (entry.type() == EntryType.NORMAL && !entry.data().isEmpty()) {
+        applied.add(entry.data().toStringUtf8());
+      }
+      return Bytes.utf8("ok:" + entry.index());
+    }
+
+    @Override
+    public Bytes snapshot() {
+      return Bytes.utf8(String.join(",", applied));
+    }
+
+    @Override
+    public void restore(SnapshotMeta meta, Bytes data) {
+      applied.clear();
+      if (!data.isEmpty()) {
+        applied.addAll(List.of(data.toStringUtf8().split(",")));
+      }
+    }
+  }
+
+  private final MemoryLogStore store = new MemoryLogStore();
+  private final ListStateMachine sm = new ListStateMachine();
+  private final List<Outcome> outcomes = new ArrayList<>();
+  private final List<ReadOutcome> reads = new ArrayList<>();
+
+  private ReplicaLoop singleNode(LoopConfig config) {
+    RaftNode.bootstrap(store, List.of(1L));
+    return restart(config);
+  }
+
+  private ReplicaLoop restart(LoopConfig config) {
+    ReplicaLoop loop =
+        new ReplicaLoop(RaftConfig.of(1, 1), config, store, sm, e -> {}, new SplittableRandom(1));
+    for (int i = 0; i < 40 && loop.node().role() != Role.LEADER; i++) {
+      loop.tick();
+    }
+    assertThat(loop.node().role()).isEqualTo(Role.LEADER);
+    return loop;
+  }
+
+  @Test
+  void aProposalIsAnsweredWhenItsEntryApplies() {
+    ReplicaLoop loop = singleNode(LoopConfig.defaults());
+
+    loop.propose(Bytes.utf8("a"), outcomes::add);
+    loop.propose(Bytes.utf8("b"), outcomes::add);
+
+    assertThat(sm.applied).containsExactly("a", "b");
+    assertThat(outcomes).hasSize(2).allMatch(o -> o instanceof Outcome.Applied);
+    Outcome.Applied first = (Outcome.Applied) outcomes.get(0);
+    assertThat(first.result()).isEqualTo(Bytes.utf8("ok:" + first.index()));
+  }
+
+  @Test
+  void aFollowerRefusesProposalsWithTheLeaderItKnows() {
+    MemoryLogStore s = new MemoryLogStore();
+    RaftNode.bootstrap(s, List.of(1L, 2L));
+    ReplicaLoop follower =
+        new ReplicaLoop(
+            RaftConfig.of(1, 2), LoopConfig.defaults(), s, sm, e -> {}, new SplittableRandom(2));
+
+    follower.propose(Bytes.utf8("x"), outcomes::add);
+
+    assertThat(outcomes).containsExactly(new Outcome.NotLeader(0));
+  }
+
+  @Test
+  void aReadIsReleasedOnceTheLeaderConfirmedIt() {
+    ReplicaLoop loop = singleNode(LoopConfig.defaults());
+    loop.propose(Bytes.utf8("a"), outcomes::add);
+
+    loop.read(reads::add);
+
+    assertThat(reads).hasSize(1);
+    assertThat(reads.get(0)).isInstanceOf(ReadOutcome.Ready.class);
+    assertThat(((ReadOutcome.Ready) reads.get(0)).readIndex())
+        .isLessThanOrEqualTo(loop.node().appliedIndex());
+  }
+
+  @Test
+  void aReadWithoutALeaderIsRefused() {
+    MemoryLogStore s = new MemoryLogStore();
+    RaftNode.bootstrap(s, List.of(1L, 2L, 3L));
+    ReplicaLoop follower =
+        new ReplicaLoop(
+            RaftConfig.of(1, 3), LoopConfig.defaults(), s, sm, e -> {}, new SplittableRandom(3));
+
+    follower.read(reads::add);
+
+    assertThat(reads).containsExactly(new ReadOutcome.NotLeader(0));
+  }
+
+  @Test
+  void snapshotsCompactTheLogAndARestartRestoresFromThem() {
+    LoopConfig config = new LoopConfig(5, 2, 100, 100, 10);
+    ReplicaLoop loop = singleNode(config);
+    for (int i = 0; i < 12; i++) {
+      loop.propose(Bytes.utf8("c" + i), outcomes::add);
+    }
+    assertThat(store.snapshotMeta().index()).isGreaterThan(0);
+    assertThat(store.firstIndex()).isGreaterThan(1);
+    List<String> before = List.copyOf(sm.applied);
+
+    sm.applied.clear();
+    restart(config);
+
+    assertThat(sm.applied).containsExactlyElementsOf(before);
+  }
+
+  @Test
+  void aMembershipChangeIsAnsweredLikeAnyProposal() {
+    ReplicaLoop loop = singleNode(LoopConfig.defaults());
+
+    loop.proposeConfChange(ConfChange.of(ConfChange.ChangeType.ADD_LEARNER, 2), outcomes::add);
+
+    assertThat(outcomes).hasSize(1).allMatch(o -> o instanceof Outcome.Applied);
+    assertThat(loop.node().confState().learners()).containsExactly(2L);
+  }
+}
