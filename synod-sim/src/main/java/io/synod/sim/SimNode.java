@@ -1,5 +1,6 @@
 package io.synod.sim;
 
+import io.synod.common.Buggify;
 import io.synod.common.Bytes;
 import io.synod.raft.Entry;
 import io.synod.raft.MemoryLogStore;
@@ -33,6 +34,7 @@ final class SimNode {
   private final SplittableRandom random;
   private final SafetyChecker checker;
   private final Transport transport;
+  private final Buggify buggify;
 
   private State state = State.DOWN;
   private ReplicaLoop loop;
@@ -52,7 +54,8 @@ final class SimNode {
       SplittableRandom random,
       double syncCrashRate,
       SafetyChecker checker,
-      Transport transport) {
+      Transport transport,
+      boolean buggifyOn) {
     this.id = id;
     this.tickMicros = tickMicros;
     this.raftConfig = raftConfig;
@@ -61,6 +64,7 @@ final class SimNode {
     this.checker = checker;
     this.transport = transport;
     this.disk = new SimDisk(initialDisk, random.split(), syncCrashRate);
+    this.buggify = buggifyOn ? Buggify.enabled(random.split(), 0.25, 0.2) : Buggify.OFF;
   }
 
   /** Starts a process on the disk's current contents. */
@@ -69,7 +73,13 @@ final class SimNode {
     stateMachine = new KvStateMachine();
     loop =
         new ReplicaLoop(
-            raftConfig, loopConfig, disk, new CheckedStateMachine(), transport, random.split());
+            raftConfig,
+            loopConfig,
+            disk,
+            new CheckedStateMachine(),
+            transport,
+            random.split(),
+            buggify);
     state = State.UP;
     pausedUntilMicros = 0;
   }

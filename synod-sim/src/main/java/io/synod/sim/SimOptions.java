@@ -41,7 +41,8 @@ record SimOptions(
     long thinkMicrosMax,
     double readRatio,
     double casRatio,
-    double clientHopRate) {
+    double clientHopRate,
+    boolean buggify) {
 
   /** Draws the options for a seed; {@code nodesOverride > 0} fixes the founding cluster size. */
   static SimOptions draw(SplittableRandom r, int nodesOverride) {
@@ -86,7 +87,8 @@ record SimOptions(
         r.nextDouble() * 0.5,
         // How often a client sends an operation to a random replica instead of the one it used
         // last.
-        chance(r, 0.5) ? r.nextDouble() : 0.1);
+        chance(r, 0.5) ? r.nextDouble() : 0.1,
+        chance(r, 0.5));
   }
 
   private static int pick(SplittableRandom r, int... choices) {
@@ -113,7 +115,8 @@ record SimOptions(
         java.util.Locale.ROOT,
         "nodes=%d+%d clients=%d keys=%d safety=%.1fs tick=%dus election=%d hb=%d prevote=%b"
             + " checkquorum=%b drop=%.3f dup=%.3f delay=%d..%dus partition=%dus crash=%dus"
-            + " synccrash=%.3f pause=%dus membership=%dus transfer=%dus snapshot=%d/%d",
+            + " synccrash=%.3f pause=%dus membership=%dus transfer=%dus snapshot=%d/%d"
+            + " buggify=%b",
         nodes,
         spareNodes,
         clients,
@@ -135,6 +138,7 @@ record SimOptions(
         membershipMeanMicros,
         transferMeanMicros,
         snapshotEntries,
-        retainEntries);
+        retainEntries,
+        buggify);
   }
 }

@@ -183,7 +183,8 @@ public final class Simulation {
             r,
             options.syncCrashRate(),
             checker,
-            this::sendRaft);
+            this::sendRaft,
+            options.buggify());
     nodes.put(id, node);
     return node;
   }

@@ -1,5 +1,6 @@
 package io.synod.raft.replica;
 
+import io.synod.common.Buggify;
 import io.synod.common.Bytes;
 import io.synod.raft.ConfChange;
 import io.synod.raft.Entry;
@@ -40,6 +41,7 @@ public final class ReplicaLoop {
   private final StateMachine stateMachine;
   private final Transport transport;
   private final RaftNode node;
+  private final Buggify buggify;
 
   /** Proposals by log index; several may wait on one index (a log can flip between leaders). */
   private final TreeMap<Long, List<PendingProposal>> proposals = new TreeMap<>();
@@ -68,6 +70,19 @@ public final class ReplicaLoop {
       StateMachine stateMachine,
       Transport transport,
       RandomGenerator random) {
+    this(raftConfig, config, store, stateMachine, transport, random, Buggify.OFF);
+  }
+
+  /** As above, with fault points that fire only in simulation. */
+  public ReplicaLoop(
+      RaftConfig raftConfig,
+      LoopConfig config,
+      LogStore store,
+      StateMachine stateMachine,
+      Transport transport,
+      RandomGenerator random,
+      Buggify buggify) {
+    this.buggify = buggify;
     this.raftConfig = raftConfig;
     this.config = config;
     this.store = store;
@@ -283,11 +298,18 @@ public final class ReplicaLoop {
   private void maybeSnapshot() {
     long applied = node.appliedIndex();
     long snapshotIndex = store.snapshotMeta().index();
-    if (applied - snapshotIndex < config.snapshotEntries()) {
+    boolean due = applied - snapshotIndex >= config.snapshotEntries();
+    if (buggify.fires("loop.snapshot-late")) {
+      due = false;
+    } else if (applied > snapshotIndex && buggify.fires("loop.snapshot-early")) {
+      due = true;
+    }
+    if (!due) {
       return;
     }
     store.saveSnapshot(applied, node.confState(), stateMachine.snapshot());
-    long compactTo = applied - config.retainEntries();
+    long retain = buggify.fires("loop.compact-all") ? 0 : config.retainEntries();
+    long compactTo = applied - retain;
     if (compactTo >= store.firstIndex()) {
       store.compact(compactTo);
     }
