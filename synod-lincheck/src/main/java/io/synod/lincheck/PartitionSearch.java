@@ -1,13 +1,10 @@
 package io.synod.lincheck;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The Wing–Gong search with Lowe's memoization over one partition of a history; see {@link
@@ -33,13 +30,11 @@ final class PartitionSearch<S, I, O> {
   /** The operations linearized so far, in order, each with the state before it. */
   private final List<Frame<S>> stack = new ArrayList<>();
 
-  /** Which operations are linearized, as a bitset, and its Zobrist hash. */
-  private final long[] linearized;
+  /** Each operation's number among the completed, or among the unknown, operations. */
+  private final int[] slot;
 
-  private long linearizedHash;
-
-  /** Lowe's memo: (set of linearized operations, state) pairs the search has already entered. */
-  private final Set<Configuration> seen = new LinkedHashSet<>();
+  /** The configurations entered, and the set of operations linearized now. */
+  private final Memo<S> memo;
 
   /** Completed operations not linearized yet; the search succeeds when this reaches zero. */
   private int completedLeft;
@@ -50,13 +45,19 @@ final class PartitionSearch<S, I, O> {
   PartitionSearch(Model<S, I, O> model, List<Operation<I, O>> ops) {
     this.model = model;
     this.ops = ops;
-    this.linearized = new long[(ops.size() + 63) / 64];
+    this.slot = new int[ops.size()];
+    int unknownCount = 0;
+    for (int i = 0; i < ops.size(); i++) {
+      slot[i] = ops.get(i).isUnknown() ? unknownCount++ : completedLeft++;
+    }
+    this.memo = new Memo<>(completedLeft, unknownCount);
     buildEventList();
   }
 
   /** The verdict on this partition, within {@code stepsMax} steps. */
   Outcome<S, I, O> run(long stepsMax) {
     S state = model.initialState();
+    memo.tryEnter(state);
     Entry entry = head.next;
     long steps = 0;
     while (completedLeft > 0) {
@@ -103,7 +104,6 @@ final class PartitionSearch<S, I, O> {
         Entry ret = new Entry(i, false);
         call.match = ret;
         events.add(ret);
-        completedLeft++;
       }
       // An unknown operation gets no return event: nothing ever forces it to be linearized, and
       // the search may stop with it left out.
@@ -133,27 +133,20 @@ final class PartitionSearch<S, I, O> {
   }
 
   /**
-   * Marks {@code opIndex} linearized with {@code next} as the state after it, unless that
-   * configuration was entered before: then it led nowhere (or the search would have stopped), and
-   * the mark is undone. Lowe 2017, §3.
+   * Marks {@code opIndex} linearized with {@code next} as the state after it, unless the memo says
+   * that configuration cannot lead anywhere new: then the mark is undone.
    */
   private boolean enter(int opIndex, S next) {
-    toggle(opIndex);
-    Configuration probe = new Configuration(linearized, next, linearizedHash);
-    if (seen.contains(probe)) {
-      toggle(opIndex);
+    boolean isUnknown = ops.get(opIndex).isUnknown();
+    memo.flip(slot[opIndex], isUnknown);
+    if (!memo.tryEnter(next)) {
+      memo.flip(slot[opIndex], isUnknown);
       return false;
     }
-    seen.add(new Configuration(linearized.clone(), next, linearizedHash));
-    if (!ops.get(opIndex).isUnknown()) {
+    if (!isUnknown) {
       completedLeft--;
     }
     return true;
-  }
-
-  private void toggle(int opIndex) {
-    linearized[opIndex >>> 6] ^= 1L << opIndex;
-    linearizedHash ^= zobrist(opIndex);
   }
 
   private static void lift(Entry call) {
@@ -169,8 +162,9 @@ final class PartitionSearch<S, I, O> {
       relink(call.match);
     }
     relink(call);
-    toggle(call.op);
-    if (!ops.get(call.op).isUnknown()) {
+    boolean isUnknown = ops.get(call.op).isUnknown();
+    memo.flip(slot[call.op], isUnknown);
+    if (!isUnknown) {
       completedLeft++;
     }
   }
@@ -217,14 +211,6 @@ final class PartitionSearch<S, I, O> {
             depth, prefixOps, statesAfter, state, candidates, candidateCount, ops.get(blocking.op));
   }
 
-  /** Zobrist-style hash of one member of the linearized set (SplitMix64's finalizer). */
-  private static long zobrist(int opIndex) {
-    long z = (opIndex + 1L) * 0x9E3779B97F4A7C15L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
-
   /**
    * The result of {@link #run}. {@code deepest} is present whenever the search hit a dead end (so
    * always on {@link Verdict#NOT_LINEARIZABLE}); {@code depthAtStop} is how many operations were
@@ -246,32 +232,6 @@ final class PartitionSearch<S, I, O> {
     Entry(int op, boolean isCall) {
       this.op = op;
       this.isCall = isCall;
-    }
-  }
-
-  /** A memo key. Holds the bitset by reference: the probe shares the live one, stored keys copy. */
-  private static final class Configuration {
-    private final long[] linearized;
-    private final Object state;
-    private final int hash;
-
-    Configuration(long[] linearized, Object state, long linearizedHash) {
-      this.linearized = linearized;
-      this.state = state;
-      this.hash = 31 * Long.hashCode(linearizedHash) + state.hashCode();
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Configuration c
-          && hash == c.hash
-          && Arrays.equals(linearized, c.linearized)
-          && state.equals(c.state);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
     }
   }
 }
