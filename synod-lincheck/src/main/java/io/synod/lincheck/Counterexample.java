@@ -69,7 +69,7 @@ record Counterexample<S, I, O>(
     Optional<S> next = model.step(stateAtEnd, op.input(), op.output());
     return next.isEmpty()
         ? "the model does not allow this output here"
-        : "allowed here, but every way on from there was already explored and fails";
+        : "allowed here, but every way on from there fails (explored or covered elsewhere)";
   }
 
   private static String shorten(Object state) {

@@ -39,6 +39,15 @@ import java.util.Objects;
  * search succeeds once every completed operation is linearized, leaving out the unknown ones it did
  * not need (they "never happened"). This is sound and also much faster than placing them all.
  *
+ * <p>Each unknown operation still multiplies the configurations, so two rules of ours prune them.
+ * The memo skips a configuration if one with the same completed operations and state, but only a
+ * subset of its unknown operations, was entered before ({@code Memo}). And an operation is not
+ * placed right after an unknown one whose effect it erases, since placing it without the unknown
+ * one reaches the same state ({@code PartitionSearch.erasesUnknown}). Both skip only configurations
+ * from which every way to finish is also open from one the search does explore, so verdicts do not
+ * change. Without them, a failing history with a few dozen concurrent unknown writes takes
+ * exponentially many steps.
+ *
  * <p><b>Partitions.</b> {@link Model#partition} splits the history into independent parts (one per
  * key, say); by locality the history is linearizable iff every part is. Parts are checked in the
  * model's order. The verdict is {@link Verdict#NOT_LINEARIZABLE} at the first part that is not;

@@ -72,7 +72,9 @@ final class PartitionSearch<S, I, O> {
       }
       if (entry.isCall) {
         Optional<S> next = apply(state, entry.op);
-        if (next.isPresent() && enter(entry.op, next.get())) {
+        if (next.isPresent()
+            && !erasesUnknown(entry.op, next.get())
+            && enter(entry.op, next.get())) {
           stack.add(new Frame<>(entry, state));
           state = next.get();
           lift(entry);
@@ -130,6 +132,26 @@ final class PartitionSearch<S, I, O> {
     Operation<I, O> op = ops.get(opIndex);
     Optional<S> next = model.step(state, op.input(), op.output());
     return Objects.requireNonNull(next, "Model.step returned null");
+  }
+
+  /**
+   * True if the last operation linearized is an unknown one whose effect {@code opIndex} would
+   * erase: applied straight to the state before that unknown operation, {@code opIndex} gives the
+   * same {@code next} state. Then any way to finish from here also finishes from the configuration
+   * without the unknown operation, which is a sibling the search explores anyway (the operation is
+   * just as available there). Pruning these keeps a crowd of unknown writes, each overwritten by
+   * the next, from multiplying the search. A partial-order reduction of ours; {@link Memo} explains
+   * the companion rule.
+   */
+  private boolean erasesUnknown(int opIndex, S next) {
+    if (stack.isEmpty()) {
+      return false;
+    }
+    Frame<S> last = stack.get(stack.size() - 1);
+    if (!ops.get(last.call().op).isUnknown()) {
+      return false;
+    }
+    return apply(last.stateBefore(), opIndex).filter(next::equals).isPresent();
   }
 
   /**

@@ -95,7 +95,7 @@ class LinearizabilityCheckerPropertyTest {
 
   // ---- (c) on tiny random histories the checker agrees with the definition ----
 
-  @Property(tries = 1_000)
+  @Property(tries = 500)
   void checkerAgreesWithBruteForceOnTinyHistories(@ForAll("tapes") List<Integer> choices) {
     List<Operation<RegisterModel.Input, RegisterModel.Output>> history =
         randomRegisterHistory(new Tape(choices));
@@ -145,7 +145,7 @@ class LinearizabilityCheckerPropertyTest {
         }
       }
       history.add(
-          tape.oneIn(5)
+          tape.oneIn(3)
               ? Operation.unknown(i, input, call)
               : Operation.completed(i, input, output, call, ret));
     }

@@ -202,6 +202,39 @@ class LinearizabilityCheckerTest {
         .isEqualTo(Verdict.NOT_LINEARIZABLE);
   }
 
+  /** Thirty concurrent unknown writes, then a completed write of b and the given read. */
+  private static List<Operation<Input, Output>> crowdOfUnknownWrites(
+      Operation<Input, Output> lastRead) {
+    List<Operation<Input, Output>> history = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      history.add(unknownWrite(i, "u" + i, i));
+    }
+    history.add(write(40, "b", 50, 51));
+    history.add(lastRead);
+    return history;
+  }
+
+  @Test
+  void crowdOfUnknownWritesStaysCheap() {
+    // Each unknown write may or may not have happened, at any time after its call, in any order:
+    // 2^30 subsets. The search must not try them all to see that once b was written the register
+    // can never be absent again.
+    CheckResult absent =
+        LinearizabilityChecker.check(
+            RegisterModel.INSTANCE, crowdOfUnknownWrites(readAbsent(41, 60, 61)), BUDGET);
+    CheckResult late =
+        LinearizabilityChecker.check(
+            RegisterModel.INSTANCE, crowdOfUnknownWrites(read(41, "u7", 60, 61)), BUDGET);
+    CheckResult fresh =
+        LinearizabilityChecker.check(
+            RegisterModel.INSTANCE, crowdOfUnknownWrites(read(41, "b", 60, 61)), BUDGET);
+
+    assertThat(absent.verdict()).isEqualTo(Verdict.NOT_LINEARIZABLE);
+    assertThat(absent.steps()).isLessThan(10_000);
+    assertThat(late.verdict()).isEqualTo(Verdict.LINEARIZABLE);
+    assertThat(fresh.verdict()).isEqualTo(Verdict.LINEARIZABLE);
+  }
+
   // ---- times ----
 
   @Test
