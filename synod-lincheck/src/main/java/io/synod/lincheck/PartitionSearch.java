@@ -10,11 +10,16 @@ import java.util.Optional;
  * The Wing–Gong search with Lowe's memoization over one partition of a history; see {@link
  * LinearizabilityChecker} for the algorithm. Single use, confined to the thread that runs it.
  *
- * <p>The history is a doubly linked list of call and return events in time order. The search walks
- * it from the front: a call is a candidate to linearize next; the first return it meets belongs to
- * an operation that has not been linearized yet, and since everything after that return started
- * later, that operation had to come first, so the search backtracks. Linearizing an operation
- * unlinks its call and return ("lifts" it, as in Knuth's dancing links); backtracking relinks them.
+ * <p>The completed operations are a doubly linked list of call and return events in time order. The
+ * search walks it from the front: a call is a candidate to linearize next; the first return it
+ * meets belongs to an operation that has not been linearized yet, and since everything after that
+ * return started later, that operation has to come before them. Linearizing an operation unlinks
+ * its call and return ("lifts" it, as in Knuth's dancing links); backtracking relinks them.
+ *
+ * <p>Unknown operations have no return; their calls are a second list, ordered by call time. They
+ * are tried only after the completed candidates, the ones called no later than that first return.
+ * Any order of candidates gives the same verdict, but this one enters configurations with fewer
+ * unknown operations first, so that {@link Memo}'s dominance rule prunes the larger ones later.
  */
 final class PartitionSearch<S, I, O> {
   /** How many of the last operations of the longest prefix an explanation keeps. */
@@ -25,7 +30,11 @@ final class PartitionSearch<S, I, O> {
 
   private final Model<S, I, O> model;
   private final List<Operation<I, O>> ops;
+
+  /** Sentinel heads of the two event lists: completed operations, and unknown operations' calls. */
   private final Entry head = new Entry(-1, true);
+
+  private final Entry unknownHead = new Entry(-1, true);
 
   /** The operations linearized so far, in order, each with the state before it. */
   private final List<Frame<S>> stack = new ArrayList<>();
@@ -56,67 +65,85 @@ final class PartitionSearch<S, I, O> {
 
   /** The verdict on this partition, within {@code stepsMax} steps. */
   Outcome<S, I, O> run(long stepsMax) {
-    S state = model.initialState();
+    S state = Objects.requireNonNull(model.initialState(), "Model.initialState returned null");
     memo.tryEnter(state);
+    // The cursor: the event to look at next, and the first pending return once the walk has met
+    // it (then the cursor is in the unknown list).
     Entry entry = head.next;
+    Entry blocking = null;
     long steps = 0;
     while (completedLeft > 0) {
       if (steps == stepsMax) {
         return new Outcome<>(Verdict.UNKNOWN, steps, Optional.ofNullable(deepest), stack.size());
       }
       steps++;
-      // A pending completed operation always has its return event in the list after its call, and
-      // the walk backtracks at the first return it meets, so it cannot fall off the end.
-      if (entry == null) {
-        throw new IllegalStateException("search walked past every event with operations pending");
+      if (blocking == null && !entry.isCall) {
+        // A pending completed operation always has its return after its call, so the walk meets a
+        // return before it can fall off the list. Now try the unknown operations.
+        blocking = entry;
+        entry = unknownHead.next;
       }
-      if (entry.isCall) {
+      boolean candidate = blocking == null || (entry != null && isBefore(entry, blocking));
+      if (candidate) {
         Optional<S> next = apply(state, entry.op);
         if (next.isPresent()
             && !erasesUnknown(entry.op, next.get())
             && enter(entry.op, next.get())) {
-          stack.add(new Frame<>(entry, state));
+          stack.add(new Frame<>(entry, state, blocking));
           state = next.get();
           lift(entry);
           entry = head.next;
+          blocking = null;
         } else {
           entry = entry.next;
         }
-      } else {
-        maybeRecordDeepest(entry, state);
-        if (stack.isEmpty()) {
-          return new Outcome<>(Verdict.NOT_LINEARIZABLE, steps, Optional.of(deepest), 0);
-        }
-        Frame<S> frame = stack.remove(stack.size() - 1);
-        state = frame.stateBefore();
-        unlift(frame.call());
-        entry = frame.call().next;
+        continue;
       }
+      maybeRecordDeepest(blocking, state);
+      if (stack.isEmpty()) {
+        return new Outcome<>(Verdict.NOT_LINEARIZABLE, steps, Optional.of(deepest), 0);
+      }
+      Frame<S> frame = stack.remove(stack.size() - 1);
+      state = frame.stateBefore();
+      unlift(frame.call());
+      entry = frame.call().next;
+      blocking = frame.blocking();
     }
     return new Outcome<>(Verdict.LINEARIZABLE, steps, Optional.empty(), stack.size());
   }
 
+  /** Whether unknown call {@code call} comes before return {@code ret} (calls first at ties). */
+  private boolean isBefore(Entry call, Entry ret) {
+    return ops.get(call.op).callTime() <= ops.get(ret.op).returnTime();
+  }
+
   private void buildEventList() {
     List<Entry> events = new ArrayList<>(2 * ops.size());
+    List<Entry> unknownCalls = new ArrayList<>();
     for (int i = 0; i < ops.size(); i++) {
-      Operation<I, O> op = ops.get(i);
       Entry call = new Entry(i, true);
-      events.add(call);
-      if (!op.isUnknown()) {
+      if (ops.get(i).isUnknown()) {
+        unknownCalls.add(call);
+      } else {
         Entry ret = new Entry(i, false);
         call.match = ret;
+        events.add(call);
         events.add(ret);
       }
-      // An unknown operation gets no return event: nothing ever forces it to be linearized, and
-      // the search may stop with it left out.
     }
     // Calls before returns at equal times, so that touching intervals count as concurrent.
-    events.sort(
+    Comparator<Entry> order =
         Comparator.comparingLong((Entry e) -> time(e))
-            .thenComparing(e -> e.isCall ? 0 : 1)
-            .thenComparingInt(e -> e.op));
-    Entry last = head;
-    for (Entry e : events) {
+            .thenComparingInt(e -> e.isCall ? 0 : 1)
+            .thenComparingInt(e -> e.op);
+    link(head, events, order);
+    link(unknownHead, unknownCalls, order);
+  }
+
+  private static void link(Entry sentinel, List<Entry> entries, Comparator<Entry> order) {
+    entries.sort(order);
+    Entry last = sentinel;
+    for (Entry e : entries) {
       last.next = e;
       e.prev = last;
       last = e;
@@ -207,7 +234,8 @@ final class PartitionSearch<S, I, O> {
 
   /**
    * Keeps the first dead end with the most operations linearized: its prefix, and the calls before
-   * {@code blocking} (the operations that could have come next, all of which failed).
+   * {@code blocking}, completed and unknown (the operations that could have come next, all of which
+   * failed).
    */
   private void maybeRecordDeepest(Entry blocking, S state) {
     int depth = stack.size();
@@ -222,7 +250,14 @@ final class PartitionSearch<S, I, O> {
     }
     List<Operation<I, O>> candidates = new ArrayList<>();
     int candidateCount = 0;
+    List<Entry> calls = new ArrayList<>();
     for (Entry e = head.next; e != blocking; e = e.next) {
+      calls.add(e);
+    }
+    for (Entry e = unknownHead.next; e != null && isBefore(e, blocking); e = e.next) {
+      calls.add(e);
+    }
+    for (Entry e : calls) {
       if (candidates.size() < CANDIDATES_SHOWN_MAX) {
         candidates.add(ops.get(e.op));
       }
@@ -241,7 +276,11 @@ final class PartitionSearch<S, I, O> {
   record Outcome<S, I, O>(
       Verdict verdict, long steps, Optional<Counterexample<S, I, O>> deepest, int depthAtStop) {}
 
-  private record Frame<S>(Entry call, S stateBefore) {}
+  /**
+   * One linearized operation: its call event, the state before it, and the cursor's first pending
+   * return when it was chosen (null if it was chosen before the walk met that return).
+   */
+  private record Frame<S>(Entry call, S stateBefore, Entry blocking) {}
 
   /** One event in the list; {@code match} links a call to its return (none if unknown). */
   private static final class Entry {

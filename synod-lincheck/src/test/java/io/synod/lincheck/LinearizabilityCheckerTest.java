@@ -247,6 +247,14 @@ class LinearizabilityCheckerTest {
   }
 
   @Test
+  void unknownCallAtTheSameTimeAsAReturnCountsAsConcurrent() {
+    assertThat(check(read(1, "b", 0, 5), unknownWrite(2, "b", 5)).verdict())
+        .isEqualTo(Verdict.LINEARIZABLE);
+    assertThat(check(read(1, "b", 0, 5), unknownWrite(2, "b", 6)).verdict())
+        .isEqualTo(Verdict.NOT_LINEARIZABLE);
+  }
+
+  @Test
   void identicalIntervalsMayBeOrderedEitherWay() {
     assertThat(check(write(1, "a", 3, 3), write(2, "b", 3, 3), read(3, "a", 4, 4)).verdict())
         .isEqualTo(Verdict.LINEARIZABLE);
