@@ -141,7 +141,9 @@ public final class LinearizabilityChecker {
             .orElseThrow(() -> new IllegalStateException("a failed search recorded no dead end"));
     return "Not linearizable: "
         + where(model, partitionCount, p, part)
-        + ". Earlier partitions are linearizable; later ones were not checked.\n"
+        + "."
+        + others(partitionCount, p)
+        + "\n"
         + deepest.render(model);
   }
 
@@ -158,9 +160,17 @@ public final class LinearizabilityChecker {
         + where(model, partitionCount, p, part)
         + ", with "
         + outcome.depthAtStop()
-        + " operation(s) linearized. Earlier partitions are linearizable; "
-        + (partitionCount - p - 1)
-        + " later partition(s) were not checked.";
+        + " operation(s) linearized."
+        + others(partitionCount, p);
+  }
+
+  /** What is known of the partitions other than {@code p}, the one the check stopped in. */
+  private static String others(int partitionCount, int p) {
+    String earlier = p == 0 ? "" : " The " + p + " earlier partition(s) are linearizable.";
+    int laterCount = partitionCount - p - 1;
+    String later =
+        laterCount == 0 ? "" : " The " + laterCount + " later partition(s) were not checked.";
+    return earlier + later;
   }
 
   private static <S, I, O> String where(

@@ -286,6 +286,7 @@ class LinearizabilityCheckerTest {
     assertThat(result.verdict()).isEqualTo(Verdict.NOT_LINEARIZABLE);
     assertThat(result.explanation())
         .contains("partition 2 of 3 (key \"b\", 3 operation(s))")
+        .contains("The 1 earlier partition(s) are linearizable. The 1 later partition(s) were not")
         .contains("get(b) -> 1")
         .doesNotContain("get(a)")
         .doesNotContain("put(c");
@@ -398,7 +399,10 @@ class LinearizabilityCheckerTest {
     assertThat(enough.verdict()).isEqualTo(Verdict.LINEARIZABLE);
     assertThat(short1.verdict()).isEqualTo(Verdict.UNKNOWN);
     assertThat(short1.steps()).isEqualTo(7);
-    assertThat(short1.explanation()).contains("partition 2 of 2 (key \"b\"");
+    assertThat(short1.explanation())
+        .contains("partition 2 of 2 (key \"b\"")
+        .contains("The 1 earlier partition(s) are linearizable.")
+        .doesNotContain("later");
   }
 
   @Test
