@@ -60,8 +60,8 @@ record Counterexample<S, I, O>(
     if (candidateCount > candidates.size()) {
       out.append("  - ... and ").append(candidateCount - candidates.size()).append(" more\n");
     }
-    out.append("No other operation can come next: the rest were all called after ");
-    out.append(model.describe(blocking)).append(" returned.\n");
+    out.append("Operations called after ").append(model.describe(blocking));
+    out.append(" returned must follow it, so none of them can come next either.\n");
     return out.toString();
   }
 
@@ -69,7 +69,7 @@ record Counterexample<S, I, O>(
     Optional<S> next = model.step(stateAtEnd, op.input(), op.output());
     return next.isEmpty()
         ? "the model does not allow this output here"
-        : "allowed here, but every way on from there was already explored and fails";
+        : "allowed here, but every way on from there fails (explored or covered elsewhere)";
   }
 
   private static String shorten(Object state) {

@@ -17,7 +17,8 @@ import java.util.Objects;
  *
  * <ol>
  *   <li>The calls and returns are put in one list in time order. At equal times calls come first,
- *       so an operation called exactly when another returns counts as concurrent with it.
+ *       so an operation called exactly when another returns counts as concurrent with it. (Unknown
+ *       operations differ; see below.)
  *   <li>From the front of the list, every call up to the first return belongs to an operation that
  *       may be linearized next (nothing pending returned before it was called). The search tries
  *       them in list order: if the model accepts one, it is removed from the list with its return,
@@ -39,10 +40,28 @@ import java.util.Objects;
  * search succeeds once every completed operation is linearized, leaving out the unknown ones it did
  * not need (they "never happened"). This is sound and also much faster than placing them all.
  *
+ * <p>Each unknown operation still multiplies the configurations, so three measures of ours keep
+ * them in check; none changes a verdict, because each skips only configurations from which every
+ * way to finish is also open from one the search does explore (docs/design/lincheck.md has the
+ * argument):
+ *
+ * <ul>
+ *   <li>Unknown calls are kept in a list of their own and tried after the completed candidates, so
+ *       configurations with fewer unknown operations are entered first.
+ *   <li>The memo skips a configuration if one with the same completed operations and state, but
+ *       only a subset of its unknown operations, was entered before ({@code Memo}).
+ *   <li>An operation is not placed right after an unknown one whose effect it erases, since placing
+ *       it without the unknown one reaches the same state ({@code PartitionSearch.erasesUnknown}).
+ * </ul>
+ *
+ * Without them, a failing history with a few dozen concurrent unknown writes takes exponentially
+ * many steps.
+ *
  * <p><b>Partitions.</b> {@link Model#partition} splits the history into independent parts (one per
- * key, say); by locality the history is linearizable iff every part is. Parts are checked in the
- * model's order. The verdict is {@link Verdict#NOT_LINEARIZABLE} at the first part that is not;
- * otherwise {@link Verdict#UNKNOWN} if the budget ran out; otherwise {@link Verdict#LINEARIZABLE}.
+ * key, say); by locality the history is linearizable iff every part is. Parts are checked one by
+ * one in the model's order, until one is not linearizable ({@link Verdict#NOT_LINEARIZABLE}) or the
+ * budget runs out ({@link Verdict#UNKNOWN}, even if a later part would have failed); if all pass,
+ * {@link Verdict#LINEARIZABLE}.
  *
  * <p><b>Budget.</b> One step is one look at one event of the list. The budget is shared by all
  * partitions; when it runs out the answer is {@link Verdict#UNKNOWN}, never a guess. Memory is
@@ -122,7 +141,9 @@ public final class LinearizabilityChecker {
             .orElseThrow(() -> new IllegalStateException("a failed search recorded no dead end"));
     return "Not linearizable: "
         + where(model, partitionCount, p, part)
-        + ". Earlier partitions are linearizable; later ones were not checked.\n"
+        + "."
+        + others(partitionCount, p)
+        + "\n"
         + deepest.render(model);
   }
 
@@ -139,9 +160,17 @@ public final class LinearizabilityChecker {
         + where(model, partitionCount, p, part)
         + ", with "
         + outcome.depthAtStop()
-        + " operation(s) linearized. Earlier partitions are linearizable; "
-        + (partitionCount - p - 1)
-        + " later partition(s) were not checked.";
+        + " operation(s) linearized."
+        + others(partitionCount, p);
+  }
+
+  /** What is known of the partitions other than {@code p}, the one the check stopped in. */
+  private static String others(int partitionCount, int p) {
+    String earlier = p == 0 ? "" : " The " + p + " earlier partition(s) are linearizable.";
+    int laterCount = partitionCount - p - 1;
+    String later =
+        laterCount == 0 ? "" : " The " + laterCount + " later partition(s) were not checked.";
+    return earlier + later;
   }
 
   private static <S, I, O> String where(
