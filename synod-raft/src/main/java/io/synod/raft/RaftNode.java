@@ -299,13 +299,28 @@ public final class RaftNode {
         hs.equals(lastReadyHardState) ? Optional.empty() : Optional.of(hs);
     List<Entry> entries = log.unstableEntries();
     Snapshot snapshot = log.pendingSnapshot();
+    // A membership change takes effect when applied, so the commit index that covers it must be
+    // durable first: a node that forgot it applied a change would run on the old configuration,
+    // and could wait forever for the vote of a member that was removed and shut down.
     boolean mustSync =
-        !entries.isEmpty() || !snapshot.isEmpty() || lastReadyHardState.needsSyncTo(hs);
+        !entries.isEmpty()
+            || !snapshot.isEmpty()
+            || lastReadyHardState.needsSyncTo(hs)
+            || containsConfChange(committed);
     Ready rd = new Ready(changed, entries, snapshot, committed, outbox, readStates, mustSync);
     outbox.clear();
     readStates.clear();
     outstanding = rd;
     return rd;
+  }
+
+  private static boolean containsConfChange(List<Entry> entries) {
+    for (Entry e : entries) {
+      if (e.type() == EntryType.CONF_CHANGE) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Acknowledges that the loop did everything {@code rd} asked. */

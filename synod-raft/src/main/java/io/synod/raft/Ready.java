@@ -9,7 +9,8 @@ import java.util.Optional;
  * <ol>
  *   <li>install {@code snapshot} if it is not empty, append {@code entries}, write {@code
  *       hardState} if present;
- *   <li>sync if {@code mustSync};
+ *   <li>sync if {@code mustSync} (new entries, a snapshot, a new term or vote, or a membership
+ *       change about to be applied, whose commit must not be forgotten);
  *   <li>send {@code messages} (they may promise that the writes above are durable);
  *   <li>apply {@code committedEntries} in order, restore the state machine from {@code snapshot},
  *       and serve {@code readStates} once their index is applied;
