@@ -18,8 +18,16 @@ public sealed interface RaftMessage {
   record VoteRequest(boolean preVote, long lastIndex, long lastTerm, boolean transfer)
       implements RaftMessage {}
 
-  /** A voter's answer to a {@link VoteRequest}. */
-  record VoteResponse(boolean preVote, boolean granted) implements RaftMessage {}
+  /**
+   * A voter's answer to a {@link VoteRequest}. It also tells the candidate how far the voter knows
+   * the log to be committed ({@code commitIndex}, whose entry has {@code commitTerm}). A candidate
+   * holding that same entry may take the index as committed (by Log Matching its prefix is the
+   * committed one). This matters with membership changes, which apply only once committed: a voter
+   * that missed the commit of its new configuration would otherwise campaign in the old one, and
+   * could wait forever for the vote of a member that has left.
+   */
+  record VoteResponse(boolean preVote, boolean granted, long commitIndex, long commitTerm)
+      implements RaftMessage {}
 
   /**
    * The leader's AppendEntries (Raft §5.3): {@code entries} follow the entry at {@code prevIndex}

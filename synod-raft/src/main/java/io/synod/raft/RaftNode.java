@@ -487,7 +487,7 @@ public final class RaftNode {
         && (body instanceof AppendRequest || body instanceof HeartbeatRequest)) {
       send(e.from(), new AppendResponse(false, 0, 0, 0));
     } else if (body instanceof VoteRequest v && v.preVote()) {
-      send(e.from(), new VoteResponse(true, false));
+      send(e.from(), voteResponse(true, false));
     } else {
       ignoredMessages++;
     }
@@ -555,13 +555,26 @@ public final class RaftNode {
     if (canVote && upToDate) {
       // Raft §5.4.1: grant only to a candidate whose log is at least as up-to-date as ours. The
       // answer carries the candidate's term so it counts (for a real vote that is our term now).
-      send(e.from(), e.term(), new VoteResponse(v.preVote(), true));
+      send(e.from(), e.term(), voteResponse(v.preVote(), true));
       if (!v.preVote()) {
         electionElapsed = 0;
         vote = e.from();
       }
     } else {
-      send(e.from(), term, new VoteResponse(v.preVote(), false));
+      send(e.from(), term, voteResponse(v.preVote(), false));
+    }
+  }
+
+  private VoteResponse voteResponse(boolean preVote, boolean granted) {
+    return new VoteResponse(preVote, granted, log.committed, log.term(log.committed));
+  }
+
+  /** Takes a voter's commit index as ours if we hold the same entry there (see VoteResponse). */
+  private void learnCommit(VoteResponse r) {
+    if (r.commitIndex() > log.committed
+        && r.commitTerm() > 0
+        && log.matchTerm(r.commitIndex(), r.commitTerm())) {
+      log.commitTo(r.commitIndex());
     }
   }
 
@@ -574,6 +587,9 @@ public final class RaftNode {
       becomeFollower(term, e.from());
       stepFollower(e);
       return;
+    }
+    if (body instanceof VoteResponse r) {
+      learnCommit(r);
     }
     if (body instanceof VoteResponse r && r.preVote() == candidate.preVote) {
       // A granted pre-vote carries term + 1; everything else the current term.
@@ -646,6 +662,7 @@ public final class RaftNode {
 
   private void becomeLeader() {
     Assert.that(role == Role.CANDIDATE, "only a candidate becomes leader");
+    Assert.that(voters.contains(id), "node %d becoming leader outside its configuration", id);
     candidate = null;
     role = Role.LEADER;
     leaderId = id;
@@ -1099,6 +1116,10 @@ public final class RaftNode {
       return;
     }
     setConf(next);
+    if (candidate != null && !voters.contains(id)) {
+      // No longer a voter: a campaign under way must not make us leader.
+      becomeFollower(term, NONE);
+    }
     if (leader == null) {
       return;
     }

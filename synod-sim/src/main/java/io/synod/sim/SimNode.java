@@ -42,8 +42,17 @@ final class SimNode {
   private long incarnation;
   private long pausedUntilMicros;
 
-  /** Whether this node has ever seen itself in the configuration. */
+  /** Whether some node's configuration has contained this node. */
   boolean joined;
+
+  /** The lowest applied index at which some node's configuration was seen to contain this node. */
+  long joinedBy = Long.MAX_VALUE;
+
+  /** The highest index this node applied, over all its incarnations. */
+  long appliedMax;
+
+  /** Once the leader's configuration dropped this node: the leader's applied index at that time. */
+  long retireAfter = Long.MAX_VALUE;
 
   SimNode(
       long id,

@@ -585,23 +585,53 @@ public final class Simulation {
       }
       RaftNode raft = n.loop().node();
       checker.check(n.id, n.incarnation(), raft);
-      ConfState conf = raft.confState();
-      if (conf.contains(n.id)) {
-        n.joined = true;
-      } else if (n.joined && !conf.voters().isEmpty() && othersMovedOn(n.id, conf)) {
-        // Removed, and every remaining voter has applied the removal, so none of them can still
-        // need this node's vote: an operator shuts it down.
+      n.appliedMax = Math.max(n.appliedMax, raft.appliedIndex());
+      for (long member : raft.confState().members()) {
+        SimNode m = nodes.get(member);
+        if (m != null) {
+          m.joined = true;
+          m.joinedBy = Math.min(m.joinedBy, raft.appliedIndex());
+        }
+      }
+    }
+    retireRemovedNodes();
+  }
+
+  /**
+   * An operator shuts a removed node down, but only once no remaining voter can need its vote: the
+   * leader's applied configuration no longer has it (and the leader has applied past the node's
+   * addition, so this is a removal, not an addition not yet applied), and every voter of that
+   * configuration has applied as far, which it never forgets (the commit index is synced before a
+   * membership change applies). Ids are never reused, so a removal is final.
+   */
+  private void retireRemovedNodes() {
+    SimNode leader = currentLeader();
+    if (leader == null) {
+      return;
+    }
+    RaftNode l = leader.loop().node();
+    ConfState conf = l.confState();
+    for (SimNode n : nodes.values()) {
+      if (n.state() == SimNode.State.RETIRED
+          || conf.contains(n.id)
+          || l.appliedIndex() < n.joinedBy) {
+        continue;
+      }
+      if (n.retireAfter == Long.MAX_VALUE) {
+        n.retireAfter = l.appliedIndex();
+      }
+      if (votersReached(conf, n.retireAfter)) {
         trace.fold(nowMicros(), 22, n.id, 0);
-        log("retire removed node " + n.id);
+        log("retire removed node " + n.id + " (configuration " + conf + ")");
         n.retire();
       }
     }
   }
 
-  private boolean othersMovedOn(long removed, ConfState conf) {
+  private boolean votersReached(ConfState conf, long index) {
     for (long voter : conf.voters()) {
       SimNode v = nodes.get(voter);
-      if (v == null || !v.isUp() || v.loop().node().confState().contains(removed)) {
+      if (v == null || v.appliedMax < index) {
         return false;
       }
     }
