@@ -14,6 +14,7 @@ import java.util.TreeMap;
  *   <li>Election Safety: at most one leader per term;
  *   <li>terms and commit indexes never go back within one incarnation of a node, and a restarted
  *       node never forgets a term it has sent messages in;
+ *   <li>the commitment rule: a leader commits by counting only entries of its own term;
  *   <li>Log Matching over committed prefixes: every node's committed entries agree with the
  *       cluster's committed log (known from any node's commit index);
  *   <li>Leader Completeness: a new leader's log holds every committed entry;
@@ -70,11 +71,29 @@ final class SafetyChecker {
     if (node.commitIndex() < v.commit) {
       throw fail("node %d commit went back from %d to %d", nodeId, v.commit, node.commitIndex());
     }
+    boolean leadingSameTerm = node.role() == Role.LEADER && v.leaderOfTerm == node.term();
+    if (leadingSameTerm && node.commitIndex() > v.commit) {
+      checkLeaderCommit(nodeId, node);
+    }
     v.term = node.term();
     v.commit = node.commitIndex();
     checkCommittedPrefix(nodeId, v, node);
     if (node.role() == Role.LEADER && v.leaderOfTerm != node.term()) {
       onNewLeader(nodeId, v, node);
+    }
+  }
+
+  /**
+   * Raft §5.4.2 (Figure 8): a leader moves its commit index only onto an entry of its own term;
+   * earlier entries commit with it. Counting replicas of an older entry is not enough, because a
+   * later leader may still overwrite it.
+   */
+  private void checkLeaderCommit(long nodeId, RaftNode node) {
+    OptionalLong t = node.termAt(node.commitIndex());
+    if (t.isPresent() && t.getAsLong() != node.term()) {
+      throw fail(
+          "commitment rule: leader %d of term %d committed index %d of term %d by counting",
+          nodeId, node.term(), node.commitIndex(), t.getAsLong());
     }
   }
 

@@ -51,6 +51,11 @@ final class SimNode {
   /** The highest index this node applied, over all its incarnations. */
   long appliedMax;
 
+  /** The term this node last led and its commit index then, for faults aimed at leaders. */
+  long ledTerm;
+
+  long ledCommit;
+
   /** Once the leader's configuration dropped this node: the leader's applied index at that time. */
   long retireAfter = Long.MAX_VALUE;
 

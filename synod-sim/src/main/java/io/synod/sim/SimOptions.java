@@ -42,7 +42,8 @@ record SimOptions(
     double readRatio,
     double casRatio,
     double clientHopRate,
-    boolean buggify) {
+    boolean buggify,
+    double strikeRate) {
 
   /** Draws the options for a seed; {@code nodesOverride > 0} fixes the founding cluster size. */
   static SimOptions draw(SplittableRandom r, int nodesOverride) {
@@ -50,45 +51,94 @@ record SimOptions(
     int electionTicks = 5 + r.nextInt(16);
     int heartbeatTicks = 1 + r.nextInt(Math.max(1, electionTicks / 4));
     long tickMicros = 5_000 + r.nextInt(15_001);
+    SimOptions o =
+        new SimOptions(
+            nodes,
+            r.nextInt(3),
+            1 + r.nextInt(6),
+            1 + r.nextInt(5),
+            4_000_000L + r.nextLong(16_000_000L),
+            // Liveness: generous next to the election timeout; progress must come well within it.
+            60L * electionTicks * tickMicros + 5_000_000L,
+            tickMicros,
+            chance(r, 0.5) ? r.nextDouble() * 0.3 : 0,
+            electionTicks,
+            heartbeatTicks,
+            chance(r, 0.8),
+            chance(r, 0.75),
+            chance(r, 0.3) ? 64 + r.nextInt(512) : 1 << 20,
+            chance(r, 0.3) ? 1 + r.nextInt(4) : 64,
+            chance(r, 0.5) ? 16 + r.nextInt(256) : 1 << 16,
+            chance(r, 0.6) ? 3 + r.nextInt(60) : 1000,
+            r.nextInt(8),
+            rate(r, 0.6, 0.2),
+            rate(r, 0.3, 0.1),
+            50 + r.nextInt(500),
+            1_000 + r.nextInt(20_000),
+            rate(r, 0.4, 0.05),
+            mean(r, 0.6, 300_000, 3_000_000),
+            r.nextDouble(),
+            mean(r, 0.6, 300_000, 4_000_000),
+            rate(r, 0.4, 0.02),
+            mean(r, 0.4, 500_000, 5_000_000),
+            mean(r, 0.5, 300_000, 3_000_000),
+            mean(r, 0.4, 300_000, 3_000_000),
+            200_000 + r.nextInt(2_000_000),
+            r.nextInt(30_000),
+            0.2 + r.nextDouble() * 0.5,
+            r.nextDouble() * 0.5,
+            // How often a client sends an operation to a random replica instead of the one it used
+            // last.
+            chance(r, 0.5) ? r.nextDouble() : 0.1,
+            chance(r, 0.5),
+            0);
+    return chance(r, 0.2) ? o.churn(r) : o;
+  }
+
+  /**
+   * Leader churn, the world of the Raft paper's Figure 8: one entry per append, a tiny inflight
+   * window, and leaders killed, isolated or replaced every one to four election timeouts while
+   * clients keep writing, so followers lag and uncommitted entries of many terms pile up.
+   */
+  private SimOptions churn(SplittableRandom r) {
+    long electionMicros = (long) electionTicks * tickMicros;
     return new SimOptions(
         nodes,
-        r.nextInt(3),
-        1 + r.nextInt(6),
-        1 + r.nextInt(5),
-        4_000_000L + r.nextLong(16_000_000L),
-        // Liveness: generous next to the election timeout; progress must come well within it.
-        60L * electionTicks * tickMicros + 5_000_000L,
+        spareNodes,
+        Math.max(clients, 3),
+        keys,
+        safetyMicros,
+        livenessBoundMicros,
         tickMicros,
-        chance(r, 0.5) ? r.nextDouble() * 0.3 : 0,
+        clockSkew,
         electionTicks,
         heartbeatTicks,
-        chance(r, 0.8),
-        chance(r, 0.75),
-        chance(r, 0.3) ? 64 + r.nextInt(512) : 1 << 20,
-        chance(r, 0.3) ? 1 + r.nextInt(4) : 64,
-        chance(r, 0.5) ? 16 + r.nextInt(256) : 1 << 16,
-        chance(r, 0.6) ? 3 + r.nextInt(60) : 1000,
-        r.nextInt(8),
-        rate(r, 0.6, 0.2),
-        rate(r, 0.3, 0.1),
-        50 + r.nextInt(500),
-        1_000 + r.nextInt(20_000),
-        rate(r, 0.4, 0.05),
-        mean(r, 0.6, 300_000, 3_000_000),
-        r.nextDouble(),
-        mean(r, 0.6, 300_000, 4_000_000),
-        rate(r, 0.4, 0.02),
-        mean(r, 0.4, 500_000, 5_000_000),
-        mean(r, 0.5, 300_000, 3_000_000),
-        mean(r, 0.4, 300_000, 3_000_000),
-        200_000 + r.nextInt(2_000_000),
-        r.nextInt(30_000),
-        0.2 + r.nextDouble() * 0.5,
-        r.nextDouble() * 0.5,
-        // How often a client sends an operation to a random replica instead of the one it used
-        // last.
-        chance(r, 0.5) ? r.nextDouble() : 0.1,
-        chance(r, 0.5));
+        preVote,
+        checkQuorum,
+        64,
+        1 + r.nextInt(2),
+        snapshotChunkBytes,
+        snapshotEntries,
+        retainEntries,
+        dropRate,
+        duplicateRate,
+        delayMinMicros,
+        delayMaxMicros,
+        longDelayRate,
+        electionMicros * (1 + r.nextInt(4)),
+        asymmetricPartitionRate,
+        electionMicros * (1 + r.nextInt(4)),
+        syncCrashRate,
+        pauseMeanMicros,
+        membershipMeanMicros,
+        electionMicros * (2 + r.nextInt(4)),
+        clientTimeoutMicros,
+        thinkMicrosMax / 4,
+        readRatio,
+        casRatio,
+        clientHopRate,
+        buggify,
+        0.05 + r.nextDouble() * 0.25);
   }
 
   private static int pick(SplittableRandom r, int... choices) {
@@ -116,7 +166,7 @@ record SimOptions(
         "nodes=%d+%d clients=%d keys=%d safety=%.1fs tick=%dus election=%d hb=%d prevote=%b"
             + " checkquorum=%b drop=%.3f dup=%.3f delay=%d..%dus partition=%dus crash=%dus"
             + " synccrash=%.3f pause=%dus membership=%dus transfer=%dus snapshot=%d/%d"
-            + " buggify=%b",
+            + " buggify=%b strike=%.2f",
         nodes,
         spareNodes,
         clients,
@@ -139,6 +189,7 @@ record SimOptions(
         transferMeanMicros,
         snapshotEntries,
         retainEntries,
-        buggify);
+        buggify,
+        strikeRate);
   }
 }

@@ -585,6 +585,7 @@ public final class Simulation {
       }
       RaftNode raft = n.loop().node();
       checker.check(n.id, n.incarnation(), raft);
+      maybeStrikeLeader(n, raft);
       n.appliedMax = Math.max(n.appliedMax, raft.appliedIndex());
       for (long member : raft.confState().members()) {
         SimNode m = nodes.get(member);
@@ -595,6 +596,31 @@ public final class Simulation {
       }
     }
     retireRemovedNodes();
+  }
+
+  /**
+   * Faults aimed at the most delicate moments of a leader's life: just after it wins an election,
+   * and just after its commit index moves (Figure 8 of the Raft paper needs both). The crash comes
+   * within a couple of network delays, so some messages of that moment escape and some do not.
+   */
+  private void maybeStrikeLeader(SimNode n, RaftNode raft) {
+    if (liveness || options.strikeRate() == 0 || raft.role() != Role.LEADER) {
+      return;
+    }
+    boolean elected = raft.term() != n.ledTerm;
+    boolean committed = !elected && raft.commitIndex() > n.ledCommit;
+    n.ledTerm = raft.term();
+    n.ledCommit = raft.commitIndex();
+    if ((elected || committed) && faultRandom.nextDouble() < options.strikeRate()) {
+      long incarnation = n.incarnation();
+      events.after(
+          faultRandom.nextLong(2 * options.delayMaxMicros() + 1),
+          () -> {
+            if (n.isUp() && n.incarnation() == incarnation) {
+              crash(n, elected ? "struck after election" : "struck after commit");
+            }
+          });
+    }
   }
 
   /**
