@@ -10,6 +10,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.constraints.IntRange;
 
 /** {@link Inflights} against a plain deque of (lastIndex, bytes), over random operations. */
@@ -24,7 +25,9 @@ class InflightsPropertyTest {
             Arbitraries.integers().between(0, 9), Arbitraries.integers().between(0, 50))
         .as(Op::new)
         .list()
-        .ofMaxSize(200);
+        .ofMinSize(10)
+        .ofMaxSize(200)
+        .withSizeDistribution(RandomDistribution.uniform());
   }
 
   @Property(tries = 300)

@@ -10,6 +10,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
 
 /**
  * {@link Progress} driven by random, possibly stale or duplicated, events the way the leader drives
@@ -26,7 +27,9 @@ class ProgressPropertyTest {
             Arbitraries.integers().between(0, 40))
         .as(Op::new)
         .list()
-        .ofMaxSize(150);
+        .ofMinSize(10)
+        .ofMaxSize(150)
+        .withSizeDistribution(RandomDistribution.uniform());
   }
 
   @Property(tries = 300)

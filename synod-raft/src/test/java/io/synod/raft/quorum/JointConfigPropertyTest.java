@@ -35,7 +35,7 @@ class JointConfigPropertyTest {
     return new JointConfig(MajorityConfig.of(in), MajorityConfig.of(out));
   }
 
-  @Property(tries = 1000)
+  @Property(tries = 500)
   void committedIndexIsTheLargestValueBothMajoritiesHaveReached(
       @ForAll("voters") Set<Long> in,
       @ForAll("voters") Set<Long> out,
@@ -58,7 +58,7 @@ class JointConfigPropertyTest {
                 NaiveQuorum.committedIndex(match, in), NaiveQuorum.committedIndex(match, out)));
   }
 
-  @Property(tries = 1000)
+  @Property(tries = 500)
   void voteResultNeedsBothHalves(
       @ForAll("voters") Set<Long> in,
       @ForAll("voters") Set<Long> out,

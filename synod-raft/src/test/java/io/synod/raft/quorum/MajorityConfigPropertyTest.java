@@ -37,7 +37,7 @@ class MajorityConfigPropertyTest {
         .ofMaxSize(9);
   }
 
-  @Property(tries = 1000)
+  @Property(tries = 500)
   void committedIndexIsTheLargestValueAMajorityHasReached(
       @ForAll("voters") Set<Long> voters, @ForAll("matches") Map<Long, Long> match) {
     long committed = MajorityConfig.of(voters).committedIndex(id -> match.getOrDefault(id, 0L));
@@ -60,7 +60,7 @@ class MajorityConfigPropertyTest {
     assertThat(asked).containsExactlyInAnyOrderElementsOf(voters);
   }
 
-  @Property(tries = 1000)
+  @Property(tries = 500)
   void voteResultMatchesACountOfTheVotes(
       @ForAll("voters") Set<Long> voters, @ForAll("votes") Map<Long, Boolean> votes) {
     assertThat(MajorityConfig.of(voters).voteResult(votes))
