@@ -6,6 +6,7 @@ import io.synod.common.Bytes;
 import io.synod.raft.ConfChange.Change;
 import io.synod.raft.ConfChange.ChangeType;
 import io.synod.raft.ConfChange.Transition;
+import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -78,7 +79,7 @@ class ConfChangePropertyTest {
     ConfChange bigger = cc;
     if (extra > 0) {
       // Far more changes than any real operator sends, around the decoder's limit.
-      List<Change> many = new java.util.ArrayList<>(cc.changes());
+      List<Change> many = new ArrayList<>(cc.changes());
       for (long id = 100; many.size() < 1023 + extra; id++) {
         many.add(new Change(ChangeType.ADD_LEARNER, id));
       }

@@ -1,6 +1,7 @@
 package io.synod.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.synod.raft.ReadIndexQueue.PendingRead;
 import org.junit.jupiter.api.Test;
@@ -49,9 +50,7 @@ class ReadIndexQueueTest {
 
     assertThat(q.release(1))
         .extracting(PendingRead::requestId, PendingRead::index)
-        .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(100L, 5L),
-            org.assertj.core.groups.Tuple.tuple(101L, 6L));
+        .containsExactly(tuple(100L, 5L), tuple(101L, 6L));
   }
 
   @Test

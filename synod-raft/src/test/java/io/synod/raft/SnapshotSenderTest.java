@@ -90,6 +90,20 @@ class SnapshotSenderTest {
   }
 
   @Test
+  void aNegativeAnswerFromTheNetworkIsIgnored() {
+    SnapshotSender s = sender(TEN);
+    s.nextChunks();
+    s.onAck(3);
+
+    s.onAck(-5);
+    s.onHeartbeatTick();
+    s.onHeartbeatTick();
+    s.onHeartbeatTick();
+
+    assertThat(offsets(s.nextChunks())).containsExactly(3L, 6L);
+  }
+
+  @Test
   void aLowerOffsetRewindsTheTransferAtTheNextResend() {
     SnapshotSender s = sender(TEN);
     s.nextChunks();
