@@ -9,14 +9,19 @@ import java.util.List;
 /**
  * A membership change, carried by a {@link EntryType#CONF_CHANGE} entry.
  *
- * <p>A change of at most one voter under {@link Transition#AUTO} is applied directly ("simple"
- * change, Raft thesis §4.1). Anything else enters a joint configuration (§4.3) that is left by a
- * later empty change: on its own ({@link Transition#AUTO}, {@link Transition#JOINT_IMPLICIT}) or
- * when the operator proposes {@link #leaveJoint()} ({@link Transition#JOINT_EXPLICIT}).
+ * <p>A single change under {@link Transition#AUTO} is applied directly ("simple" change, Raft
+ * thesis §4.1): it alters at most one voter. Anything else, even several changes that would alter
+ * only learners, enters a joint configuration (§4.3), as etcd does: joint consensus is always safe,
+ * and the choice then does not depend on the configuration the change lands on. The joint
+ * configuration is left by a later empty change: on its own ({@link Transition#AUTO}, {@link
+ * Transition#JOINT_IMPLICIT}) or when the operator proposes {@link #leaveJoint()} ({@link
+ * Transition#JOINT_EXPLICIT}).
  */
 public record ConfChange(Transition transition, List<Change> changes) {
   private static final byte CODEC_VERSION = 1;
-  private static final int CHANGES_MAX = 1024;
+
+  /** The most changes one entry may carry; {@link MembershipChanger} refuses longer ones. */
+  static final int CHANGES_MAX = 1024;
 
   public ConfChange {
     changes = List.copyOf(changes);
@@ -24,7 +29,7 @@ public record ConfChange(Transition transition, List<Change> changes) {
 
   /** How a change moves between configurations. */
   public enum Transition {
-    /** Simple if it touches at most one voter, else joint with automatic leave. */
+    /** Simple if it holds a single change, else joint with automatic leave. */
     AUTO,
     /** Always joint; the leader leaves the joint configuration on its own. */
     JOINT_IMPLICIT,

@@ -28,8 +28,15 @@ public record Entry(long term, long index, EntryType type, Bytes data) {
 
   @Override
   public String toString() {
-    String body =
-        type == EntryType.CONF_CHANGE ? "conf " + ConfChange.decode(data) : data.toString();
-    return term + "/" + index + " " + body;
+    return term + "/" + index + " " + (type == EntryType.CONF_CHANGE ? confToString() : data);
+  }
+
+  /** Printing must not fail, whatever the entry holds. */
+  private String confToString() {
+    try {
+      return "conf " + ConfChange.decode(data);
+    } catch (IllegalArgumentException malformed) {
+      return "conf malformed " + data;
+    }
   }
 }

@@ -79,7 +79,8 @@ public interface LogStore {
 
   /**
    * Drops the entries up to and including {@code index}, which must not exceed the snapshot's
-   * index. The log keeps the terms of the snapshot's entry.
+   * index. The log keeps the term of the entry at {@code index}, so {@code term(firstIndex() - 1)}
+   * still answers. Compacting at or below {@code firstIndex() - 1} does nothing.
    */
   void compact(long index);
 

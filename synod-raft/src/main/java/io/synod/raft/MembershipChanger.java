@@ -19,6 +19,11 @@ final class MembershipChanger {
    *     current}
    */
   static ConfState apply(ConfState current, ConfChange change) {
+    if (change.changes().size() > ConfChange.CHANGES_MAX) {
+      // Its entry could not be decoded: every replica would skip it after the leader accepted it.
+      throw new IllegalArgumentException(
+          "more than " + ConfChange.CHANGES_MAX + " changes in one membership change");
+    }
     if (change.isLeaveJoint()) {
       if (!current.isJoint()) {
         throw new IllegalArgumentException("not in a joint configuration; nothing to leave");

@@ -32,8 +32,10 @@ final class RaftLog {
   RaftLog(LogStore storage) {
     this.storage = storage;
     this.unstableOffset = storage.lastIndex() + 1;
-    // The state machine restarts from the snapshot, which may lie beyond the compaction point.
-    long snapshotIndex = storage.snapshotMeta().index();
+    // The state machine restarts from the stored snapshot, which may lie past the compaction point
+    // when the store keeps some entries behind it for lagging followers: those entries are already
+    // in the snapshot and must not be applied again. A snapshot only covers committed entries.
+    long snapshotIndex = Math.max(storage.firstIndex() - 1, storage.snapshotMeta().index());
     this.committed = snapshotIndex;
     this.applying = snapshotIndex;
     this.applied = snapshotIndex;

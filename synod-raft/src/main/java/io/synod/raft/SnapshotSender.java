@@ -8,8 +8,9 @@ import java.util.List;
 /**
  * The leader's side of one snapshot transfer: the snapshot goes out in chunks of {@code
  * chunkBytes}, at most {@code windowChunks} unacknowledged at once. A lost chunk is resent from the
- * last acknowledged offset after {@code resendTicks} heartbeat ticks without an answer; a follower
- * that lost what it had received answers with an earlier offset and the transfer rewinds there.
+ * last acknowledged offset after {@code resendTicks} heartbeat ticks without progress. A follower
+ * that lost what it had received answers with an earlier offset, and the next resend starts there
+ * instead, unless a later answer shows progress.
  */
 final class SnapshotSender {
   private final Snapshot snapshot;
@@ -23,6 +24,9 @@ final class SnapshotSender {
   private boolean sentLast;
 
   private int idleTicks;
+
+  /** The lowest answer below {@code ackedOffset} since the last progress, or -1 for none. */
+  private long lowestAnswer = -1;
 
   SnapshotSender(Snapshot snapshot, int chunkBytes, int windowChunks, int resendTicks) {
     this.snapshot = snapshot;
@@ -53,12 +57,17 @@ final class SnapshotSender {
 
   /** The follower holds the first {@code nextOffset} bytes. */
   void onAck(long nextOffset) {
-    idleTicks = 0;
     if (nextOffset > ackedOffset && nextOffset <= snapshot.data().size()) {
+      idleTicks = 0;
+      lowestAnswer = -1;
       ackedOffset = nextOffset;
       sentOffset = Math.max(sentOffset, nextOffset);
-    } else if (nextOffset < ackedOffset) {
-      rewindTo(nextOffset);
+    } else if (nextOffset >= 0 && nextOffset < ackedOffset) {
+      // A delayed answer, overtaken by later ones, looks just like a follower that lost what it
+      // had received. Rewinding at once would resend a window for every delayed answer, and each
+      // resent chunk draws another answer that may be delayed in turn: with reordering the
+      // traffic grows without bound. So the rewind waits for the next resend.
+      lowestAnswer = lowestAnswer < 0 ? nextOffset : Math.min(lowestAnswer, nextOffset);
     }
   }
 
@@ -69,7 +78,8 @@ final class SnapshotSender {
       return false;
     }
     idleTicks = 0;
-    rewindTo(ackedOffset);
+    rewindTo(lowestAnswer < 0 ? ackedOffset : Math.min(lowestAnswer, ackedOffset));
+    lowestAnswer = -1;
     return true;
   }
 

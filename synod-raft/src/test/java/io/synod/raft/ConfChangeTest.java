@@ -1,0 +1,167 @@
+package io.synod.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.synod.common.Bytes;
+import io.synod.raft.ConfChange.Change;
+import io.synod.raft.ConfChange.ChangeType;
+import io.synod.raft.ConfChange.Transition;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfChangeTest {
+
+  private static Bytes hex(String hex) {
+    return Bytes.wrapOwned(HexFormat.of().parseHex(hex.replace(" ", "")));
+  }
+
+  private static ConfChange joint(Transition transition, Change... changes) {
+    return new ConfChange(transition, List.of(changes));
+  }
+
+  @Test
+  void oneChangeUnderAutoIsSimple() {
+    ConfChange cc = ConfChange.of(ChangeType.ADD_VOTER, 4);
+
+    assertThat(cc.entersJoint()).isFalse();
+    assertThat(cc.isLeaveJoint()).isFalse();
+  }
+
+  @Test
+  void severalChangesUnderAutoEnterAJointConfigurationLeftAutomatically() {
+    ConfChange cc =
+        joint(
+            Transition.AUTO,
+            new Change(ChangeType.ADD_VOTER, 4),
+            new Change(ChangeType.ADD_LEARNER, 5));
+
+    assertThat(cc.entersJoint()).isTrue();
+    assertThat(cc.autoLeave()).isTrue();
+  }
+
+  @Test
+  void explicitTransitionsAlwaysEnterAJointConfiguration() {
+    ConfChange implicit = joint(Transition.JOINT_IMPLICIT, new Change(ChangeType.ADD_VOTER, 4));
+    ConfChange explicit = joint(Transition.JOINT_EXPLICIT, new Change(ChangeType.ADD_VOTER, 4));
+
+    assertThat(implicit.entersJoint()).isTrue();
+    assertThat(implicit.autoLeave()).isTrue();
+    assertThat(explicit.entersJoint()).isTrue();
+    assertThat(explicit.autoLeave()).isFalse();
+  }
+
+  @Test
+  void leaveJointIsTheEmptyChange() {
+    assertThat(ConfChange.leaveJoint().isLeaveJoint()).isTrue();
+    assertThat(ConfChange.leaveJoint().entersJoint()).isFalse();
+    assertThat(ConfChange.leaveJoint()).hasToString("leave-joint");
+  }
+
+  @Test
+  void changesAreCopied() {
+    List<Change> changes = new ArrayList<>(List.of(new Change(ChangeType.REMOVE, 2)));
+    ConfChange cc = new ConfChange(Transition.AUTO, changes);
+
+    changes.add(new Change(ChangeType.REMOVE, 3));
+
+    assertThat(cc.changes()).hasSize(1);
+    assertThatThrownBy(() -> cc.changes().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void toStringListsEachChange() {
+    ConfChange cc =
+        joint(
+            Transition.JOINT_EXPLICIT,
+            new Change(ChangeType.ADD_VOTER, 4),
+            new Change(ChangeType.ADD_LEARNER, 5),
+            new Change(ChangeType.REMOVE, 6));
+
+    assertThat(cc).hasToString("v4 l5 r6 joint_explicit");
+    assertThat(ConfChange.of(ChangeType.ADD_VOTER, 1)).hasToString("v1");
+  }
+
+  // ------------------------------------------------------------------ the stored format
+
+  @Test
+  void encodingIsVersionTransitionCountThenTypeAndIdPerChange() {
+    // Entries live in every replica's log for good: this layout must never change silently.
+    ConfChange cc =
+        joint(
+            Transition.JOINT_EXPLICIT,
+            new Change(ChangeType.ADD_VOTER, 4),
+            new Change(ChangeType.REMOVE, 0x0102030405060708L));
+
+    assertThat(cc.encode())
+        .isEqualTo(hex("01 02 00000002 00 0000000000000004 02 0102030405060708"));
+    assertThat(ConfChange.leaveJoint().encode()).isEqualTo(hex("01 00 00000000"));
+  }
+
+  @Test
+  void decodeReadsWhatEncodeWrote() {
+    ConfChange cc =
+        joint(
+            Transition.JOINT_IMPLICIT,
+            new Change(ChangeType.ADD_LEARNER, 7),
+            new Change(ChangeType.ADD_VOTER, Long.MAX_VALUE));
+
+    assertThat(ConfChange.decode(cc.encode())).isEqualTo(cc);
+  }
+
+  @Test
+  void decodeRejectsEmptyAndTruncatedInput() {
+    assertRejected("", "truncated");
+    assertRejected("01", "truncated");
+    assertRejected("01 00 000000", "truncated");
+    assertRejected("01 00 00000001 00 00000000000004", "truncated");
+  }
+
+  @Test
+  void decodeRejectsAnUnknownVersion() {
+    assertRejected("02 00 00000000", "version");
+    assertRejected("00 00 00000000", "version");
+  }
+
+  @Test
+  void decodeRejectsUnknownEnumOrdinals() {
+    assertRejected("01 03 00000000", "ordinal");
+    assertRejected("01 ff 00000000", "ordinal");
+    assertRejected("01 00 00000001 03 0000000000000004", "ordinal");
+    assertRejected("01 00 00000001 80 0000000000000004", "ordinal");
+  }
+
+  @Test
+  void decodeRejectsBadCounts() {
+    assertRejected("01 00 ffffffff", "count");
+    assertRejected("01 00 00000401", "count");
+    assertRejected("01 00 7fffffff", "count");
+  }
+
+  @Test
+  void decodeRejectsNodeIdsThatAreNotPositive() {
+    assertRejected("01 00 00000001 00 0000000000000000", "node id");
+    assertRejected("01 00 00000001 00 ffffffffffffffff", "node id");
+  }
+
+  @Test
+  void decodeRejectsTrailingBytes() {
+    assertRejected("01 00 00000000 00", "trailing");
+  }
+
+  private static void assertRejected(String hexInput, String reason) {
+    assertThatThrownBy(() -> ConfChange.decode(hex(hexInput)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(reason);
+  }
+
+  @Test
+  void entryWithMalformedChangeDataStillPrints() {
+    Entry e = new Entry(3, 9, EntryType.CONF_CHANGE, hex("01 00 00000001"));
+
+    assertThat(e.toString()).startsWith("3/9 conf ").contains("malformed");
+  }
+}
