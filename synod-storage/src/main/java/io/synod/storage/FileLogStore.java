@@ -1,0 +1,414 @@
+package io.synod.storage;
+
+import io.synod.common.Bytes;
+import io.synod.raft.ConfState;
+import io.synod.raft.Entry;
+import io.synod.raft.HardState;
+import io.synod.raft.LogStore;
+import io.synod.raft.MemoryLogStore;
+import io.synod.raft.Snapshot;
+import io.synod.raft.SnapshotMeta;
+import io.synod.storage.WalRecord.EntryRecord;
+import io.synod.storage.WalRecord.HardStateRecord;
+import io.synod.storage.WalRecord.SnapshotRecord;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The durable {@link LogStore}: a segmented write-ahead log ({@link WalWriter}) plus snapshot files
+ * ({@link SnapshotFiles}) in a data directory, with the log's live part kept in memory for reads.
+ *
+ * <pre>
+ *   DIR/LOCK                          held while open: one process per directory
+ *   DIR/wal/&lt;seq&gt;-&lt;index&gt;.wal         segments: entries, hard states, snapshot records
+ *   DIR/snap/&lt;term&gt;-&lt;index&gt;.snap       snapshot files, the newest few
+ * </pre>
+ *
+ * Writes follow the LogStore contract exactly: appends and hard states go to the log without an
+ * fsync and become durable at {@link #sync()}; a crash keeps a prefix of them and may tear the last
+ * append. Snapshots are durable when {@link #saveSnapshot} or {@link #installSnapshot} returns.
+ * Compaction drops entries from memory and deletes segments a durable snapshot covers.
+ *
+ * <p>{@link #open} refuses a damaged directory with a {@link CorruptionException} naming file and
+ * offset; only a torn tail of the last segment (an append a crash cut short, never synced) is cut
+ * off, and reported in {@link #recoveryNotes()}.
+ *
+ * <p>Owned by one replica loop; not thread-safe (the write-ahead log underneath is).
+ */
+public final class FileLogStore implements LogStore, AutoCloseable {
+  private final long groupId;
+  private final Options options;
+  private final MemoryLogStore memory;
+  private final WalWriter wal;
+  private final SnapshotFiles snapshots;
+  private final AutoCloseable dirLock;
+  private final List<String> recoveryNotes;
+  private long lastTicket;
+
+  /**
+   * Tuning of a store.
+   *
+   * @param segmentBytes the size a segment is preallocated to; a new one starts when it is full
+   * @param snapshotsKept how many snapshot files to keep
+   */
+  public record Options(long segmentBytes, int snapshotsKept) {
+    public Options {
+      if (segmentBytes < 4096 || snapshotsKept < 1) {
+        throw new IllegalArgumentException("segmentBytes >= 4096 and snapshotsKept >= 1");
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(64L << 20, 3);
+    }
+  }
+
+  private FileLogStore(
+      long groupId,
+      Options options,
+      MemoryLogStore memory,
+      WalWriter wal,
+      SnapshotFiles snapshots,
+      AutoCloseable dirLock,
+      List<String> recoveryNotes) {
+    this.groupId = groupId;
+    this.options = options;
+    this.memory = memory;
+    this.wal = wal;
+    this.snapshots = snapshots;
+    this.dirLock = dirLock;
+    this.recoveryNotes = recoveryNotes;
+  }
+
+  /**
+   * Opens (creating if needed) the store of Raft group {@code groupId} in {@code dir}.
+   *
+   * @throws CorruptionException if the directory holds damaged data
+   * @throws StorageException on an IO error, or if another process has the directory open
+   */
+  public static FileLogStore open(Disk disk, Path dir, long groupId, Options options) {
+    disk.createDirectories(dir);
+    AutoCloseable lock = disk.lock(dir.resolve("LOCK"));
+    try {
+      Path walDir = dir.resolve("wal");
+      Path snapDir = dir.resolve("snap");
+      boolean fresh = !disk.exists(walDir);
+      disk.createDirectories(walDir);
+      disk.createDirectories(snapDir);
+      if (fresh) {
+        disk.syncDirectory(dir);
+      }
+      SnapshotFiles snapshots = new SnapshotFiles(disk, snapDir, groupId);
+      snapshots.removeTemporaries();
+      Snapshot snapshot = snapshots.loadNewest();
+      Recovery r = new Recovery(groupId);
+      WalReader.Result read = WalReader.read(disk, walDir, true, r);
+      MemoryLogStore memory = r.build(snapshot, walDir);
+      WalWriter wal =
+          read.segments().isEmpty()
+              ? WalWriter.create(disk, walDir, options.segmentBytes())
+              : WalWriter.resume(
+                  disk,
+                  walDir,
+                  options.segmentBytes(),
+                  read.segments(),
+                  read.lastSegmentEnd(),
+                  memory.lastIndex() + 1,
+                  r.hardStates(),
+                  r.snapshotRecords(),
+                  r.segmentLastIndexes);
+      return new FileLogStore(groupId, options, memory, wal, snapshots, lock, read.notes());
+    } catch (RuntimeException e) {
+      closeQuietly(lock, e);
+      throw e;
+    }
+  }
+
+  /** Opens {@code dir} on the real file system. */
+  public static FileLogStore open(Path dir, long groupId, Options options) {
+    return open(RealDisk.INSTANCE, dir, groupId, options);
+  }
+
+  private static void closeQuietly(AutoCloseable c, RuntimeException primary) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      primary.addSuppressed(e);
+    }
+  }
+
+  /** What recovery had to cut off (a torn tail), one line each; empty after a clean shutdown. */
+  public List<String> recoveryNotes() {
+    return recoveryNotes;
+  }
+
+  /** The write-ahead log underneath, for statistics. */
+  public WalWriter wal() {
+    return wal;
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  @Override
+  public HardState hardState() {
+    return memory.hardState();
+  }
+
+  @Override
+  public SnapshotMeta snapshotMeta() {
+    return memory.snapshotMeta();
+  }
+
+  @Override
+  public Snapshot snapshot() {
+    return memory.snapshot();
+  }
+
+  @Override
+  public long firstIndex() {
+    return memory.firstIndex();
+  }
+
+  @Override
+  public long lastIndex() {
+    return memory.lastIndex();
+  }
+
+  @Override
+  public long term(long index) {
+    return memory.term(index);
+  }
+
+  @Override
+  public List<Entry> entries(long from, long toExclusive, long bytesMax) {
+    return memory.entries(from, toExclusive, bytesMax);
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  @Override
+  public void append(List<Entry> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    memory.append(entries);
+    List<WalRecord> records = new ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      records.add(new EntryRecord(groupId, e));
+    }
+    lastTicket = wal.append(records);
+  }
+
+  @Override
+  public void setHardState(HardState state) {
+    memory.setHardState(state);
+    lastTicket = wal.append(List.of(new HardStateRecord(groupId, state)));
+  }
+
+  @Override
+  public void installSnapshot(Snapshot snapshot) {
+    memory.installSnapshot(snapshot);
+    snapshots.write(snapshot);
+    SnapshotMeta m = snapshot.meta();
+    lastTicket = wal.append(List.of(new SnapshotRecord(groupId, m.index(), m.term(), true)));
+    snapshots.prune(options.snapshotsKept());
+  }
+
+  @Override
+  public void saveSnapshot(long index, ConfState confState, Bytes data) {
+    memory.saveSnapshot(index, confState, data);
+    Snapshot s = memory.snapshot();
+    snapshots.write(s);
+    lastTicket = wal.append(List.of(new SnapshotRecord(groupId, index, s.term(), false)));
+    snapshots.prune(options.snapshotsKept());
+  }
+
+  @Override
+  public void compact(long index) {
+    memory.compact(index);
+    wal.releaseUpTo(Math.min(index, memory.snapshotMeta().index()));
+  }
+
+  @Override
+  public void sync() {
+    wal.sync(lastTicket);
+  }
+
+  @Override
+  public void close() {
+    RuntimeException failure = null;
+    try {
+      wal.close();
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    try {
+      dirLock.close();
+    } catch (Exception e) {
+      StorageException s = new StorageException("cannot release the data directory lock", e);
+      if (failure != null) {
+        failure.addSuppressed(s);
+      } else {
+        failure = s;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /**
+   * Rebuilds the log from the records of one group, in log order. Entries replace any suffix they
+   * conflict with; an installed snapshot replaces the whole log. The result must line up with the
+   * newest snapshot file: a gap between them is corruption.
+   */
+  private static final class Recovery implements Consumer<WalReader.Located> {
+    private final long groupId;
+    private final List<Entry> entries = new ArrayList<>();
+    private HardStateRecord hardState;
+    private SnapshotRecord lastSnapshotRecord;
+    private long snapshotBoundary = -1;
+    private long snapshotBoundaryTerm;
+    final List<Long> segmentLastIndexes = new ArrayList<>();
+    private Path currentFile;
+
+    Recovery(long groupId) {
+      this.groupId = groupId;
+    }
+
+    @Override
+    public void accept(WalReader.Located at) {
+      if (!at.file().equals(currentFile)) {
+        currentFile = at.file();
+        segmentLastIndexes.add(0L);
+      }
+      WalRecord r = at.record();
+      if (r instanceof EntryRecord e && e.groupId() == groupId) {
+        onEntry(at, e.entry());
+        int last = segmentLastIndexes.size() - 1;
+        segmentLastIndexes.set(last, Math.max(segmentLastIndexes.get(last), e.entry().index()));
+      } else if (r instanceof HardStateRecord h && h.groupId() == groupId) {
+        hardState = h;
+      } else if (r instanceof SnapshotRecord s && s.groupId() == groupId) {
+        lastSnapshotRecord = s;
+        if (s.installed()) {
+          entries.clear();
+          snapshotBoundary = s.index();
+          snapshotBoundaryTerm = s.term();
+        }
+      }
+    }
+
+    private void onEntry(WalReader.Located at, Entry e) {
+      if (entries.isEmpty()) {
+        if (snapshotBoundary >= 0 && e.index() != snapshotBoundary + 1) {
+          throw new CorruptionException(
+              at.file(),
+              at.offset(),
+              "entry " + e.index() + " does not follow the snapshot at " + snapshotBoundary);
+        }
+        entries.add(e);
+        return;
+      }
+      long base = entries.get(0).index();
+      long last = entries.get(entries.size() - 1).index();
+      if (e.index() > last + 1) {
+        throw new CorruptionException(
+            at.file(), at.offset(), "entry " + e.index() + " leaves a gap after entry " + last);
+      }
+      if (e.index() < base) {
+        entries.clear();
+      } else {
+        while (!entries.isEmpty() && entries.get(entries.size() - 1).index() >= e.index()) {
+          entries.remove(entries.size() - 1);
+        }
+      }
+      entries.add(e);
+    }
+
+    List<HardStateRecord> hardStates() {
+      return hardState == null ? List.of() : List.of(hardState);
+    }
+
+    List<SnapshotRecord> snapshotRecords() {
+      return lastSnapshotRecord == null ? List.of() : List.of(lastSnapshotRecord);
+    }
+
+    /** The in-memory store: the newest snapshot, then the entries that follow it. */
+    MemoryLogStore build(Snapshot snapshot, Path walDir) {
+      MemoryLogStore store = new MemoryLogStore();
+      List<Entry> kept = entries;
+      if (!snapshot.isEmpty()) {
+        store.installSnapshot(snapshot);
+        kept = entriesAfter(snapshot);
+      } else if (!entries.isEmpty() && entries.get(0).index() != 1) {
+        throw new CorruptionException(
+            walDir,
+            0,
+            "the log starts at entry " + entries.get(0).index() + " but there is no snapshot");
+      } else if (snapshotBoundary > 0) {
+        throw new CorruptionException(
+            walDir,
+            0,
+            "the log records a snapshot at " + snapshotBoundary + " whose file is missing");
+      }
+      if (!kept.isEmpty()) {
+        store.append(kept);
+      }
+      if (hardState != null) {
+        HardState hs = hardState.state();
+        if (hs.commit() > store.lastIndex()) {
+          throw new CorruptionException(
+              walDir,
+              0,
+              "the hard state commits entry "
+                  + hs.commit()
+                  + " but the log ends at "
+                  + store.lastIndex());
+        }
+        store.setHardState(hs);
+      }
+      return store;
+    }
+
+    /** The entries after {@code snapshot}, if the log agrees with it; none if it does not. */
+    private List<Entry> entriesAfter(Snapshot snapshot) {
+      long index = snapshot.index();
+      if (snapshotBoundary > index) {
+        throw new CorruptionException(
+            Path.of("snap"),
+            0,
+            "the log records a snapshot at "
+                + snapshotBoundary
+                + " but the newest snapshot file is at "
+                + index);
+      }
+      List<Entry> out = new ArrayList<>();
+      boolean agrees =
+          (snapshotBoundary == index && snapshotBoundaryTerm == snapshot.term())
+              || entries.stream().anyMatch(e -> e.index() == index && e.term() == snapshot.term());
+      if (!agrees) {
+        // An installed snapshot whose record did not reach the log: the older suffix may conflict.
+        return out;
+      }
+      for (Entry e : entries) {
+        if (e.index() > index) {
+          out.add(e);
+        }
+      }
+      if (!out.isEmpty() && out.get(0).index() != index + 1) {
+        throw new CorruptionException(
+            Path.of("wal"),
+            0,
+            "entries "
+                + (index + 1)
+                + ".."
+                + (out.get(0).index() - 1)
+                + " after the snapshot are missing");
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.synod.storage;
+
+import io.synod.storage.WalCodec.Decoded;
+import io.synod.storage.WalRecord.SegmentHeader;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Reads the write-ahead log back at startup, in segment order, and decides what damage means.
+ *
+ * <p>A record that is not valid in the <em>last</em> segment is the torn tail a crash can leave if
+ * it was only partly written: it runs past the end of the file, or one of the 512-byte sectors it
+ * covers is still all zero (the preallocated content). The tail from that record on was never
+ * synced, so it is cut off (zeroed) and the cut is reported. Anything else is corruption and the
+ * reader refuses with a {@link CorruptionException} that names file and offset: a bad checksum in
+ * an earlier segment or followed by intact data, a segment header that does not match its name, a
+ * gap in the segment sequence. Nothing is repaired silently.
+ */
+public final class WalReader {
+  static final int SECTOR_BYTES = 512;
+
+  /** What recovery found in the log. */
+  public record Result(
+      List<SegmentName> segments,
+      long nextSequence,
+      Path lastSegment,
+      long lastSegmentEnd,
+      List<String> notes) {}
+
+  /** One record and where it was found, for tools. */
+  public record Located(Path file, long offset, int bytes, WalRecord record) {}
+
+  private WalReader() {}
+
+  /** The segments in {@code walDir}, in sequence order, checked for gaps. */
+  static List<SegmentName> segments(Disk disk, Path walDir) {
+    List<SegmentName> out = new ArrayList<>();
+    for (String name : disk.list(walDir)) {
+      SegmentName.parse(name).ifPresent(out::add);
+    }
+    for (int i = 1; i < out.size(); i++) {
+      if (out.get(i).sequence() != out.get(i - 1).sequence() + 1) {
+        throw new CorruptionException(
+            walDir.resolve(out.get(i).fileName()),
+            0,
+            "segment sequence jumps from "
+                + out.get(i - 1).sequence()
+                + " to "
+                + out.get(i).sequence()
+                + ": a segment is missing");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Reads every record, handing each to {@code sink} in log order, and cuts a torn tail off the
+   * last segment if {@code repairTornTail}; otherwise a torn tail is only reported in the notes.
+   */
+  public static Result read(
+      Disk disk, Path walDir, boolean repairTornTail, Consumer<Located> sink) {
+    List<SegmentName> segments = segments(disk, walDir);
+    List<String> notes = new ArrayList<>();
+    long lastEnd = 0;
+    for (int i = 0; i < segments.size(); i++) {
+      boolean last = i == segments.size() - 1;
+      Path file = walDir.resolve(segments.get(i).fileName());
+      lastEnd = readSegment(disk, file, segments.get(i), last, repairTornTail, notes, sink);
+    }
+    long next = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).sequence() + 1;
+    Path lastFile =
+        segments.isEmpty() ? null : walDir.resolve(segments.get(segments.size() - 1).fileName());
+    return new Result(List.copyOf(segments), next, lastFile, lastEnd, List.copyOf(notes));
+  }
+
+  /** Reads one segment; returns the offset just past its last valid record. */
+  private static long readSegment(
+      Disk disk,
+      Path file,
+      SegmentName name,
+      boolean last,
+      boolean repair,
+      List<String> notes,
+      Consumer<Located> sink) {
+    ByteBuffer data;
+    try (DiskFile f = disk.open(file, false)) {
+      long size = f.size();
+      if (size > Integer.MAX_VALUE) {
+        throw new CorruptionException(file, 0, "segment of " + size + " bytes is too large");
+      }
+      data = ByteBuffer.allocate((int) size);
+      f.read(data, 0);
+      data.flip();
+    }
+    int offset = 0;
+    boolean first = true;
+    while (offset < data.limit()) {
+      Decoded d = WalCodec.decode(data.duplicate().position(offset));
+      if (d instanceof Decoded.End) {
+        if (!WalCodec.allZero(data.duplicate().position(offset))) {
+          if (!last) {
+            throw new CorruptionException(
+                file, firstNonZero(data, offset), "data after the end of the segment's records");
+          }
+          // A write that reached the disk after a page that did not: never synced (a sync covers
+          // every earlier byte), so it is part of the torn tail.
+          notes.add(cutTail(disk, file, data, offset, repair, "data after the end marker"));
+        }
+        return offset;
+      }
+      if (d instanceof Decoded.Invalid invalid) {
+        if (last && isTorn(data, offset)) {
+          notes.add(cutTail(disk, file, data, offset, repair, invalid.reason()));
+          return offset;
+        }
+        throw new CorruptionException(file, offset, invalid.reason());
+      }
+      Decoded.Valid v = (Decoded.Valid) d;
+      if (first) {
+        checkHeader(file, name, v.record());
+        first = false;
+      }
+      sink.accept(new Located(file, offset, v.bytes(), v.record()));
+      offset += v.bytes();
+    }
+    if (first) {
+      throw new CorruptionException(file, 0, "segment has no header");
+    }
+    return offset;
+  }
+
+  private static void checkHeader(Path file, SegmentName name, WalRecord record) {
+    if (!(record instanceof SegmentHeader h)) {
+      throw new CorruptionException(file, 0, "segment does not start with a segment header");
+    }
+    if (h.sequence() != name.sequence() || h.firstIndex() != name.firstIndex()) {
+      throw new CorruptionException(
+          file, 0, "segment header " + h + " does not match the file name " + name.fileName());
+    }
+  }
+
+  private static int firstNonZero(ByteBuffer data, int from) {
+    int at = from;
+    while (at < data.limit() && data.get(at) == 0) {
+      at++;
+    }
+    return at;
+  }
+
+  /**
+   * Whether the invalid record at {@code offset} is one a crash cut short rather than one damaged
+   * afterwards: it runs past the end of the file, its trailer byte was never written, or a whole
+   * 512-byte sector inside it is still zero (written out of order, one sector missing). A whole
+   * record with flipped bits has its trailer and no zero sector, so it is not taken for torn.
+   */
+  static boolean isTorn(ByteBuffer data, int offset) {
+    int limit = data.limit();
+    if (limit - offset < WalCodec.HEADER_BYTES) {
+      return true;
+    }
+    long length = Integer.toUnsignedLong(data.getInt(offset + 4));
+    if (length > WalCodec.PAYLOAD_BYTES_MAX) {
+      return false;
+    }
+    long end = offset + WalCodec.HEADER_BYTES + length + 1;
+    if (end > limit || data.get((int) end - 1) == 0) {
+      return true;
+    }
+    int firstSector = ((offset + SECTOR_BYTES - 1) / SECTOR_BYTES) * SECTOR_BYTES;
+    for (long s = firstSector; s + SECTOR_BYTES <= end; s += SECTOR_BYTES) {
+      if (WalCodec.allZero(data.duplicate().position((int) s).limit((int) s + SECTOR_BYTES))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Zeroes the last segment from {@code offset} on (if {@code repair}) and says so. */
+  private static String cutTail(
+      Disk disk, Path file, ByteBuffer data, int offset, boolean repair, String reason) {
+    int bytes = data.limit() - offset;
+    if (repair) {
+      try (DiskFile f = disk.open(file, false)) {
+        f.write(ByteBuffer.allocate(bytes), offset);
+        f.force();
+      }
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s the torn tail of %s at offset %d (%s): %d bytes there were never synced",
+        repair ? "cut off" : "found",
+        file,
+        offset,
+        reason,
+        bytes);
+  }
+}

@@ -1,0 +1,368 @@
+package io.synod.storage;
+
+import io.synod.storage.WalRecord.EntryRecord;
+import io.synod.storage.WalRecord.HardStateRecord;
+import io.synod.storage.WalRecord.SegmentHeader;
+import io.synod.storage.WalRecord.SnapshotRecord;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Appends records to the segmented write-ahead log, with group commit.
+ *
+ * <pre>
+ *   append(records) ──▶ encode, write at the end of the current segment ──▶ ticket (bytes so far)
+ *   sync(ticket)    ──▶ already synced?  return
+ *                       another sync running?  wait for it, then look again
+ *                       else: force every unsynced segment once (and the directory if a segment
+ *                             was created), outside the lock, for everything appended so far
+ * </pre>
+ *
+ * Appends never wait for an fsync: they only take the lock to write into the page cache, and a sync
+ * runs with the lock released. Every append that lands before a sync starts rides on it, so under
+ * load the number of records per fsync grows with the number of appenders.
+ *
+ * <p>Segments are preallocated with zeros (so an fsync of an append rarely changes file metadata)
+ * and begin with a header, then the latest hard state and snapshot record of every group, so an old
+ * segment can be deleted once a snapshot covers its entries. A failed write or fsync breaks the
+ * writer for good: every later call throws (fail-stop).
+ *
+ * <p>Thread-safe.
+ */
+public final class WalWriter implements AutoCloseable {
+  private static final int END_MARKER_BYTES = WalCodec.HEADER_BYTES;
+
+  private final Disk disk;
+  private final Path dir;
+  private final long segmentBytes;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition syncFinished = lock.newCondition();
+
+  // Everything below is guarded by lock.
+  private Segment current;
+  private final ArrayDeque<Segment> sealed = new ArrayDeque<>();
+  private final List<Segment> unsynced = new ArrayList<>();
+  private boolean directoryDirty;
+  private long appendedBytes;
+  private long syncedBytes;
+  private boolean syncing;
+  private StorageException failure;
+  private long nextIndex = 1;
+  private final TreeMap<Long, HardStateRecord> lastHardState = new TreeMap<>();
+  private final TreeMap<Long, SnapshotRecord> lastSnapshot = new TreeMap<>();
+  private long syncs;
+  private long records;
+
+  /** An open segment and what it holds. */
+  private static final class Segment {
+    final SegmentName name;
+    final DiskFile file;
+    long writeOffset;
+
+    /** The highest entry index in this segment, or 0. */
+    long lastIndex;
+
+    /** The writer's byte count once this segment's preamble was written. */
+    long preambleEndBytes;
+
+    /** Where this segment's preamble ends in the file. */
+    long preambleEndOffset;
+
+    Segment(SegmentName name, DiskFile file) {
+      this.name = name;
+      this.file = file;
+    }
+  }
+
+  private WalWriter(Disk disk, Path dir, long segmentBytes) {
+    this.disk = disk;
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+  }
+
+  /** Starts a new log in the empty directory {@code dir}. */
+  public static WalWriter create(Disk disk, Path dir, long segmentBytes) {
+    WalWriter w = new WalWriter(disk, dir, segmentBytes);
+    w.lock.lock();
+    try {
+      w.openSegment(new SegmentName(1, 1));
+    } finally {
+      w.lock.unlock();
+    }
+    return w;
+  }
+
+  /**
+   * Continues the log that recovery read: appends go to the last segment at {@code endOffset}.
+   * {@code state} is what recovery found, carried into the preamble of the next segment.
+   */
+  static WalWriter resume(
+      Disk disk,
+      Path dir,
+      long segmentBytes,
+      List<SegmentName> segments,
+      long endOffset,
+      long nextIndex,
+      List<HardStateRecord> hardStates,
+      List<SnapshotRecord> snapshots,
+      List<Long> lastIndexes) {
+    WalWriter w = new WalWriter(disk, dir, segmentBytes);
+    w.lock.lock();
+    try {
+      for (int i = 0; i < segments.size(); i++) {
+        SegmentName name = segments.get(i);
+        boolean isLast = i == segments.size() - 1;
+        Segment s =
+            new Segment(name, isLast ? disk.open(dir.resolve(name.fileName()), false) : null);
+        s.lastIndex = lastIndexes.get(i);
+        if (isLast) {
+          s.writeOffset = endOffset;
+          s.preambleEndOffset = endOffset;
+          w.current = s;
+          // What recovery read may still sit only in the page cache: make it durable first.
+          s.file.force();
+          disk.syncDirectory(dir);
+        } else {
+          w.sealed.add(s);
+        }
+      }
+      w.nextIndex = nextIndex;
+      hardStates.forEach(h -> w.lastHardState.put(h.groupId(), h));
+      snapshots.forEach(s -> w.lastSnapshot.put(s.groupId(), s));
+    } finally {
+      w.lock.unlock();
+    }
+    return w;
+  }
+
+  /** Writes {@code batch} at the end of the log; returns the ticket to pass to {@link #sync}. */
+  public long append(List<WalRecord> batch) {
+    if (batch.isEmpty()) {
+      lock.lock();
+      try {
+        return appendedBytes;
+      } finally {
+        lock.unlock();
+      }
+    }
+    int size = 0;
+    for (WalRecord r : batch) {
+      size += WalCodec.encodedSize(r);
+    }
+    ByteBuffer buf = ByteBuffer.allocate(size);
+    for (WalRecord r : batch) {
+      WalCodec.encode(r, buf);
+    }
+    buf.flip();
+    lock.lock();
+    try {
+      checkUsable();
+      // A batch larger than a whole segment goes into one segment that grows past its size.
+      if (current.writeOffset + size + END_MARKER_BYTES > segmentBytes
+          && current.writeOffset > current.preambleEndOffset) {
+        cut();
+      }
+      write(buf, batch);
+      return appendedBytes;
+    } catch (StorageException e) {
+      failure = e;
+      throw e;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void write(ByteBuffer buf, List<WalRecord> batch) {
+    int size = buf.remaining();
+    current.file.write(buf, current.writeOffset);
+    current.writeOffset += size;
+    appendedBytes += size;
+    records += batch.size();
+    if (!unsynced.contains(current)) {
+      unsynced.add(current);
+    }
+    for (WalRecord r : batch) {
+      if (r instanceof EntryRecord e) {
+        current.lastIndex = Math.max(current.lastIndex, e.entry().index());
+        nextIndex = e.entry().index() + 1;
+      } else if (r instanceof HardStateRecord h) {
+        lastHardState.put(h.groupId(), h);
+      } else if (r instanceof SnapshotRecord s) {
+        lastSnapshot.put(s.groupId(), s);
+        if (s.installed()) {
+          nextIndex = s.index() + 1;
+        }
+      }
+    }
+  }
+
+  /** Seals the current segment and starts the next one. */
+  private void cut() {
+    Segment old = current;
+    sealed.add(old);
+    openSegment(new SegmentName(old.name.sequence() + 1, nextIndex));
+  }
+
+  private void openSegment(SegmentName name) {
+    Path path = dir.resolve(name.fileName());
+    DiskFile file = disk.open(path, true);
+    file.truncate(segmentBytes);
+    current = new Segment(name, file);
+    directoryDirty = true;
+    List<WalRecord> preamble = new ArrayList<>();
+    preamble.add(new SegmentHeader(name.sequence(), name.firstIndex()));
+    preamble.addAll(lastHardState.values());
+    preamble.addAll(lastSnapshot.values());
+    int size = 0;
+    for (WalRecord r : preamble) {
+      size += WalCodec.encodedSize(r);
+    }
+    ByteBuffer buf = ByteBuffer.allocate(size);
+    preamble.forEach(r -> WalCodec.encode(r, buf));
+    buf.flip();
+    write(buf, List.of());
+    current.preambleEndBytes = appendedBytes;
+    current.preambleEndOffset = current.writeOffset;
+  }
+
+  /** Returns once everything appended up to {@code ticket} is durable. */
+  public void sync(long ticket) {
+    lock.lock();
+    try {
+      while (syncedBytes < ticket) {
+        checkUsable();
+        if (syncing) {
+          syncFinished.awaitUninterruptibly();
+          continue;
+        }
+        syncing = true;
+        long target = appendedBytes;
+        List<Segment> toForce = new ArrayList<>(unsynced);
+        unsynced.clear();
+        boolean syncDirectory = directoryDirty;
+        directoryDirty = false;
+        lock.unlock();
+        try {
+          for (Segment s : toForce) {
+            s.file.force();
+          }
+          if (syncDirectory) {
+            disk.syncDirectory(dir);
+          }
+        } catch (StorageException e) {
+          lock.lock();
+          failure = e;
+          syncing = false;
+          syncFinished.signalAll();
+          throw e;
+        }
+        lock.lock();
+        syncs++;
+        syncedBytes = target;
+        syncing = false;
+        closeSealedFiles(toForce);
+        syncFinished.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void closeSealedFiles(List<Segment> forced) {
+    for (Segment s : forced) {
+      if (s != current && s.file != null && !unsynced.contains(s)) {
+        s.file.close();
+      }
+    }
+  }
+
+  /**
+   * Deletes the oldest segments whose entries are all at or below {@code index} (a durable snapshot
+   * covers them), as long as a later segment's preamble, which repeats the hard state and snapshot
+   * record, is durable. The current segment is never deleted.
+   */
+  public void releaseUpTo(long index) {
+    lock.lock();
+    try {
+      checkUsable();
+      while (!sealed.isEmpty()) {
+        Segment oldest = sealed.peek();
+        Segment successor = sealed.size() > 1 ? second() : current;
+        if (oldest.lastIndex > index || successor.preambleEndBytes > syncedBytes) {
+          break;
+        }
+        sealed.poll();
+        disk.delete(dir.resolve(oldest.name.fileName()));
+        directoryDirty = true;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Segment second() {
+    var it = sealed.iterator();
+    it.next();
+    return it.next();
+  }
+
+  private void checkUsable() {
+    if (failure != null) {
+      throw new StorageException("write-ahead log failed earlier; restart the node", failure);
+    }
+  }
+
+  /** fsyncs so far (for benchmarks and metrics). */
+  public long syncCount() {
+    lock.lock();
+    try {
+      return syncs;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Records appended so far. */
+  public long recordCount() {
+    lock.lock();
+    try {
+      return records;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The number of segment files the log has now. */
+  public int segmentCount() {
+    lock.lock();
+    try {
+      return sealed.size() + 1;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (current != null && current.file != null) {
+        current.file.close();
+      }
+      for (Segment s : unsynced) {
+        if (s != current && s.file != null) {
+          s.file.close();
+        }
+      }
+      failure = new StorageException("write-ahead log closed");
+    } finally {
+      lock.unlock();
+    }
+  }
+}
