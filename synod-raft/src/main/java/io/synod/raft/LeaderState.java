@@ -338,7 +338,10 @@ final class LeaderState {
 
   // ---------------------------------------------------------------- commitment
 
-  /** The leader counts its own copy only once it is durable, like any other replica's. */
+  /**
+   * This node's log is durable up to {@code index}. The leader counts its own copy only once it is
+   * durable, like any other replica's.
+   */
   void selfDurableTo(long index) {
     Progress self = progress.get(id);
     if (self != null && self.maybeUpdate(index)) {
@@ -346,7 +349,7 @@ final class LeaderState {
     }
   }
 
-  /** An entry was applied: it no longer counts toward the uncommitted bytes limit. */
+  /** The loop applied {@code e}: it no longer counts toward the uncommitted bytes limit. */
   void releaseUncommitted(Entry e) {
     uncommittedBytes = Math.max(0, uncommittedBytes - e.sizeBytes());
   }

@@ -12,10 +12,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The simulator has teeth: with a known-wrong rule switched on, it must report a safety violation
  * within a bounded number of seeds. On the seeds below (measured 2026-11-23) the first reports come
  * at: commit-old-term-by-counting 1017 (commitment rule), read-index-without-quorum 1008 (a stale
- * read, caught by the linearizability checker), ack-before-sync 1032 (a restarted node forgot a term
- * it had voted in), vote-without-log-check 1002 (leader completeness). The seeds are fixed, so each case is deterministic; if a change to the
- * simulator's options makes a case need more seeds, look at why the simulator got weaker before
- * raising the bound.
+ * read, caught by the linearizability checker), ack-before-sync 1032 (a restarted node forgot a
+ * term it had voted in), vote-without-log-check 1002 (leader completeness). The seeds are fixed, so
+ * each case is deterministic; if a change to the simulator's options makes a case need more seeds,
+ * look at why the simulator got weaker before raising the bound.
  */
 class PlantedBugSimTest {
   private static final long FIRST_SEED = 1000;
