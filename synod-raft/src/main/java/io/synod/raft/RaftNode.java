@@ -615,6 +615,8 @@ public final class RaftNode {
     leader.append(EntryType.NORMAL, Bytes.EMPTY);
   }
 
+  // ---------------------------------------------------------------- leader (see LeaderState)
+
   /**
    * The leader's election clock: check-quorum (thesis §6.2) and abandoning a transfer run once per
    * election timeout; heartbeats run on their own clock in the leader.
@@ -631,6 +633,24 @@ public final class RaftNode {
       leader.abandonTransfer();
     }
     leader.tickHeartbeat();
+  }
+
+  /** All the leader may use of this node; see {@link LeaderState.Host}. */
+  private final class LeaderHost implements LeaderState.Host {
+    @Override
+    public JointConfig voters() {
+      return voters;
+    }
+
+    @Override
+    public void send(long to, RaftMessage body) {
+      RaftNode.this.send(to, body);
+    }
+
+    @Override
+    public void addReadState(ReadState state) {
+      readStates.add(state);
+    }
   }
 
   // ---------------------------------------------------------------- follower
@@ -788,23 +808,5 @@ public final class RaftNode {
 
   private void send(long to, long msgTerm, RaftMessage body) {
     outbox.add(new Envelope(cfg.groupId(), id, to, msgTerm, body));
-  }
-
-  /** All the leader may use of this node; see {@link LeaderState.Host}. */
-  private final class LeaderHost implements LeaderState.Host {
-    @Override
-    public JointConfig voters() {
-      return voters;
-    }
-
-    @Override
-    public void send(long to, RaftMessage body) {
-      RaftNode.this.send(to, body);
-    }
-
-    @Override
-    public void addReadState(ReadState state) {
-      readStates.add(state);
-    }
   }
 }
