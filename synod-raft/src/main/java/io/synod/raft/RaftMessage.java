@@ -39,6 +39,23 @@ public sealed interface RaftMessage {
       entries = List.copyOf(entries);
     }
 
+    /**
+     * Whether the entries follow {@code prevIndex} without gaps, with terms that never go down; the
+     * network may deliver anything.
+     */
+    boolean entriesAreContiguous() {
+      long expected = prevIndex + 1;
+      long lastTerm = prevTerm;
+      for (Entry e : entries) {
+        if (e.index() != expected || e.term() < lastTerm) {
+          return false;
+        }
+        expected++;
+        lastTerm = e.term();
+      }
+      return true;
+    }
+
     @Override
     public String toString() {
       return "AppendRequest(prev="

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -68,6 +67,7 @@ public final class RaftNode {
   private int electionElapsed;
   private int randomizedElectionTicks;
 
+  private final LeaderHost leaderHost = new LeaderHost();
   private final List<Envelope> outbox = new ArrayList<>();
   private final List<ReadState> readStates = new ArrayList<>();
   private HardState lastReadyHardState;
@@ -158,7 +158,9 @@ public final class RaftNode {
     if (body instanceof VoteRequest v) {
       onVoteRequest(e, v);
     } else if (role == Role.LEADER) {
-      stepLeader(e);
+      if (!leader.step(e)) {
+        ignoredMessages++;
+      }
     } else if (role == Role.FOLLOWER) {
       stepFollower(e);
     } else {
@@ -168,53 +170,18 @@ public final class RaftNode {
 
   /** Proposes an application command. See {@link ProposeResult} for what acceptance means. */
   public ProposeResult propose(Bytes data) {
-    ProposeResult refusal = checkProposable();
-    if (refusal != null) {
-      return refusal;
+    if (role != Role.LEADER) {
+      return new ProposeResult.NotLeader(leaderId);
     }
-    if (leader.uncommittedBytes > 0
-        && leader.uncommittedBytes + data.size() + Entry.OVERHEAD_BYTES
-            > cfg.uncommittedBytesMax()) {
-      return new ProposeResult.Rejected(ProposeResult.Reason.BUSY, "too many uncommitted bytes");
-    }
-    Entry e = appendAsLeader(EntryType.NORMAL, data);
-    return new ProposeResult.Accepted(e.index(), e.term());
+    return leader.propose(data);
   }
 
   /** Proposes a membership change; at most one may be pending at a time. */
   public ProposeResult proposeConfChange(ConfChange change) {
-    ProposeResult refusal = checkProposable();
-    if (refusal != null) {
-      return refusal;
-    }
-    if (leader.pendingConfIndex > log.applied) {
-      return new ProposeResult.Rejected(
-          ProposeResult.Reason.CONF_CHANGE_PENDING,
-          "membership change at index " + leader.pendingConfIndex + " is not applied yet");
-    }
-    try {
-      MembershipChanger.apply(conf, change);
-    } catch (IllegalArgumentException invalid) {
-      return new ProposeResult.Rejected(
-          ProposeResult.Reason.INVALID_CONF_CHANGE, invalid.getMessage());
-    }
-    Entry e = appendAsLeader(EntryType.CONF_CHANGE, change.encode());
-    leader.pendingConfIndex = e.index();
-    return new ProposeResult.Accepted(e.index(), e.term());
-  }
-
-  private ProposeResult checkProposable() {
     if (role != Role.LEADER) {
       return new ProposeResult.NotLeader(leaderId);
     }
-    if (leader.leadTransferee != NONE) {
-      return new ProposeResult.Rejected(
-          ProposeResult.Reason.LEADER_TRANSFER, "leadership is moving to " + leader.leadTransferee);
-    }
-    if (!leader.progress.containsKey(id)) {
-      return new ProposeResult.Rejected(ProposeResult.Reason.REMOVED, "leader was removed");
-    }
-    return null;
+    return leader.proposeConfChange(change, conf);
   }
 
   /**
@@ -224,11 +191,7 @@ public final class RaftNode {
    */
   public ReadIndexResult readIndex(long requestId) {
     if (role == Role.LEADER) {
-      if (leader.reads.size() >= cfg.pendingReadsMax()) {
-        return ReadIndexResult.BUSY;
-      }
-      leader.reads.add(id, requestId, committedInCurrentTerm(), log.committed);
-      return ReadIndexResult.ACCEPTED;
+      return leader.addRead(id, requestId) ? ReadIndexResult.ACCEPTED : ReadIndexResult.BUSY;
     }
     if (leaderId == NONE) {
       return ReadIndexResult.NO_LEADER;
@@ -243,25 +206,16 @@ public final class RaftNode {
    * whether a transfer is now under way.
    */
   public boolean transferLeadership(long target) {
-    if (role != Role.LEADER || target == id || !voters.contains(target)) {
+    if (role != Role.LEADER
+        || target == id
+        || !voters.contains(target)
+        || !leader.canTransferTo(target)) {
       return false;
     }
-    Progress pr = leader.progress.get(target);
-    if (pr == null || pr.learner) {
-      return false;
-    }
-    if (leader.leadTransferee == target) {
-      return true;
-    }
-    leader.leadTransferee = target;
-    electionElapsed = 0;
-    if (pr.match == log.lastIndex()) {
-      send(target, new TimeoutNow());
-    } else {
-      // Catch the target up now. Sent even if empty: in replicate state the leader may believe
-      // the missing entries are on their way when they were lost, and only a probe finds out
-      // before the next heartbeat answer would.
-      maybeSendAppends(target, pr, true);
+    if (leader.leadTransferee() != target) {
+      // The election timeout that abandons the transfer (tickLeader) counts from now.
+      electionElapsed = 0;
+      leader.startTransfer(target);
     }
     return true;
   }
@@ -278,7 +232,7 @@ public final class RaftNode {
         || log.hasUnstable()
         || !hardState().equals(lastReadyHardState)
         || log.hasCommittedToApply()
-        || (leader != null && (leader.sendPending || leader.reads.hasUnconfirmed()));
+        || (leader != null && leader.hasSendsDue());
   }
 
   /**
@@ -288,7 +242,7 @@ public final class RaftNode {
   public Ready ready() {
     Assert.that(outstanding == null, "ready() called again before advance()");
     if (leader != null) {
-      flushLeader();
+      leader.flush();
     }
     List<Entry> committed = log.committedToApply(cfg.applyBytesMax());
     if (!committed.isEmpty()) {
@@ -336,15 +290,11 @@ public final class RaftNode {
       log.stableTo(last.index(), last.term());
     }
     if (leader != null) {
-      // The leader counts its own copy only once it is durable, like any other replica's.
-      Progress self = leader.progress.get(id);
-      if (self != null && self.maybeUpdate(log.lastStableIndex())) {
-        maybeCommit();
-      }
+      leader.selfDurableTo(log.lastStableIndex());
     }
     for (Entry e : rd.committedEntries()) {
       if (leader != null) {
-        leader.uncommittedBytes = Math.max(0, leader.uncommittedBytes - e.sizeBytes());
+        leader.releaseUncommitted(e);
       }
       if (e.type() == EntryType.CONF_CHANGE) {
         applyConfChange(e);
@@ -413,14 +363,8 @@ public final class RaftNode {
   }
 
   public Status status() {
-    Map<Long, ProgressView> progress = new LinkedHashMap<>();
-    if (leader != null) {
-      leader.progress.forEach(
-          (peer, pr) ->
-              progress.put(
-                  peer,
-                  new ProgressView(pr.match, pr.next, pr.state, pr.learner, pr.recentActive)));
-    }
+    Map<Long, ProgressView> progress =
+        leader == null ? new LinkedHashMap<>() : leader.progressViews();
     return new Status(
         id,
         term,
@@ -432,7 +376,7 @@ public final class RaftNode {
         log.firstIndex(),
         log.lastIndex(),
         conf,
-        leader == null ? NONE : leader.leadTransferee,
+        leader == null ? NONE : leader.leadTransferee(),
         progress,
         ignoredMessages);
   }
@@ -666,317 +610,46 @@ public final class RaftNode {
     candidate = null;
     role = Role.LEADER;
     leaderId = id;
-    leader = new LeaderState();
-    for (long member : conf.members()) {
-      leader.progress.put(member, newProgress(member));
-    }
-    Progress self = leader.progress.get(id);
-    self.maybeUpdate(log.lastStableIndex());
-    self.becomeReplicate();
-    // Any membership change in the log may still be pending: accept no new one until all apply.
-    leader.pendingConfIndex = log.lastIndex();
+    leader = new LeaderState(cfg, term, log, conf, leaderHost);
     // Raft §5.4.2 and §8: commit an entry of the new term so earlier ones commit and reads can go.
-    appendAsLeader(EntryType.NORMAL, Bytes.EMPTY);
+    leader.append(EntryType.NORMAL, Bytes.EMPTY);
   }
 
-  private Progress newProgress(long member) {
-    Progress pr =
-        new Progress(
-            log.lastIndex() + 1,
-            cfg.inflightAppendsMax(),
-            cfg.inflightBytesMax(),
-            !voters.contains(member));
-    // A new member counts as active, so check-quorum does not depose the leader at once.
-    pr.recentActive = true;
-    return pr;
-  }
+  // ---------------------------------------------------------------- leader (see LeaderState)
 
-  // ---------------------------------------------------------------- leader
-
+  /**
+   * The leader's election clock: check-quorum (thesis §6.2) and abandoning a transfer run once per
+   * election timeout; heartbeats run on their own clock in the leader.
+   */
   private void tickLeader() {
-    leader.heartbeatElapsed++;
     electionElapsed++;
     if (electionElapsed >= cfg.electionTicks()) {
       electionElapsed = 0;
-      if (cfg.checkQuorum() && !checkQuorumActive()) {
+      if (cfg.checkQuorum() && !leader.checkQuorumActive()) {
         // Thesis §6.2: a leader that cannot reach a quorum steps down, so clients go elsewhere.
         becomeFollower(term, NONE);
         return;
       }
-      leader.leadTransferee = NONE;
+      leader.abandonTransfer();
     }
-    if (leader.heartbeatElapsed >= cfg.heartbeatTicks()) {
-      leader.heartbeatElapsed = 0;
-      broadcastHeartbeat(leader.reads.roundToConfirm());
-      resendSnapshots();
-    }
+    leader.tickHeartbeat();
   }
 
-  private boolean checkQuorumActive() {
-    Map<Long, Boolean> active = new TreeMap<>();
-    leader.progress.forEach((peer, pr) -> active.put(peer, peer == id || pr.recentActive));
-    leader.progress.forEach((peer, pr) -> pr.recentActive = peer == id);
-    return voters.voteResult(active) == VoteResult.WON;
-  }
+  /** All the leader may use of this node; see {@link LeaderState.Host}. */
+  private final class LeaderHost implements LeaderState.Host {
+    @Override
+    public JointConfig voters() {
+      return voters;
+    }
 
-  private Entry appendAsLeader(EntryType type, Bytes data) {
-    Entry e = new Entry(term, log.lastIndex() + 1, type, data);
-    log.append(List.of(e));
-    leader.uncommittedBytes += e.sizeBytes();
-    leader.sendPending = true;
-    if (cfg.has(PlantedBug.ACK_BEFORE_SYNC)) {
-      Progress self = leader.progress.get(id);
-      if (self != null && self.maybeUpdate(e.index())) {
-        maybeCommit();
-      }
+    @Override
+    public void send(long to, RaftMessage body) {
+      RaftNode.this.send(to, body);
     }
-    return e;
-  }
 
-  private void stepLeader(Envelope e) {
-    Progress pr = leader.progress.get(e.from());
-    RaftMessage body = e.body();
-    if (pr == null) {
-      ignoredMessages++;
-      return;
-    }
-    if (body instanceof AppendResponse r) {
-      pr.recentActive = true;
-      onAppendResponse(e.from(), pr, r);
-    } else if (body instanceof HeartbeatResponse r) {
-      pr.recentActive = true;
-      onHeartbeatResponse(e, pr, r);
-    } else if (body instanceof SnapshotChunkResponse r) {
-      pr.recentActive = true;
-      if (pr.state == ProgressState.SNAPSHOT && r.snapshotIndex() == pr.snapshot.meta().index()) {
-        pr.snapshot.onAck(r.nextOffset());
-        sendSnapshotChunks(e.from(), pr);
-      }
-    } else if (body instanceof ReadIndexRequest r) {
-      if (leader.reads.size() < cfg.pendingReadsMax()) {
-        leader.reads.add(e.from(), r.requestId(), committedInCurrentTerm(), log.committed);
-      } else {
-        ignoredMessages++;
-      }
-    } else {
-      ignoredMessages++;
-    }
-  }
-
-  private void onAppendResponse(long from, Progress pr, AppendResponse r) {
-    if (!r.success()) {
-      // Raft §5.3 with the thesis' optimisation: jump over a whole conflicting term at once.
-      long nextProbe = r.hintIndex();
-      if (r.hintTerm() > 0) {
-        nextProbe = log.findConflictByTerm(r.hintIndex(), r.hintTerm())[0];
-      }
-      if (pr.maybeDecreaseTo(r.index(), nextProbe)) {
-        if (pr.state == ProgressState.REPLICATE) {
-          pr.becomeProbe();
-        }
-        leader.sendPending = true;
-      }
-      return;
-    }
-    boolean wasPaused = pr.isPaused();
-    boolean updated = pr.maybeUpdate(r.index());
-    if (pr.state == ProgressState.SNAPSHOT && pr.match >= pr.snapshot.meta().index()) {
-      // The member holds this transfer's snapshot (perhaps from an earlier copy of it). Go back to
-      // appending; if the leader compacted past it meanwhile, the next append starts a new snapshot
-      // rather than resending this one forever.
-      pr.becomeProbe();
-      if (pr.match + 1 >= log.firstIndex()) {
-        pr.becomeReplicate();
-      }
-      leader.sendPending = true;
-    }
-    if (!updated) {
-      return;
-    }
-    switch (pr.state) {
-      case PROBE -> pr.becomeReplicate();
-      case SNAPSHOT -> {
-        if (pr.match + 1 >= log.firstIndex()) {
-          // Caught up from the log while a snapshot was on its way: no need for it any more.
-          pr.becomeProbe();
-          pr.becomeReplicate();
-        }
-      }
-      case REPLICATE -> pr.inflights.freeLessOrEqual(r.index());
-    }
-    if (maybeCommit() || wasPaused || pr.next <= log.lastIndex()) {
-      leader.sendPending = true;
-    }
-    if (from == leader.leadTransferee && pr.match == log.lastIndex()) {
-      // Thesis §3.10: the transferee is up to date; let it start its election now.
-      send(from, new TimeoutNow());
-    }
-  }
-
-  private void onHeartbeatResponse(Envelope e, Progress pr, HeartbeatResponse r) {
-    pr.probeSent = false;
-    if (pr.state == ProgressState.REPLICATE && pr.inflights.isFull()) {
-      // Appends may have been lost; free one slot so one more goes out and finds out.
-      pr.inflights.freeFirst();
-    }
-    if (pr.match < log.lastIndex()) {
-      // The member is behind and may have lost appends: probe it even if nothing new is left to
-      // send; a rejection brings it back to PROBE and the gap is resent.
-      maybeSendAppends(e.from(), pr, true);
-    } else if (pr.sentCommit < log.committed) {
-      leader.sendPending = true;
-    }
-    if (r.readRound() > pr.readRoundAcked) {
-      pr.readRoundAcked = r.readRound();
-      releaseConfirmedReads();
-    }
-  }
-
-  /**
-   * Raft §5.4.2: the commit index moves to the highest index a quorum holds, but only if that entry
-   * is from the current term; earlier entries then commit with it. Returns whether it moved.
-   */
-  private boolean maybeCommit() {
-    long quorumIndex =
-        voters.committedIndex(
-            peer -> {
-              Progress pr = leader.progress.get(peer);
-              return pr == null ? 0 : pr.match;
-            });
-    if (quorumIndex == Long.MAX_VALUE || quorumIndex <= log.committed) {
-      return false;
-    }
-    if (log.term(quorumIndex) != term && !cfg.has(PlantedBug.COMMIT_OLD_TERM_BY_COUNTING)) {
-      return false;
-    }
-    log.commitTo(quorumIndex);
-    leader.sendPending = true;
-    if (committedInCurrentTerm()) {
-      leader.reads.onCommittedInTerm(log.committed);
-    }
-    return true;
-  }
-
-  private boolean committedInCurrentTerm() {
-    return log.term(log.committed) == term;
-  }
-
-  /** Sends what is due: appends to every member that can take them, and a read round. */
-  private void flushLeader() {
-    if (leader.reads.hasUnconfirmed()) {
-      if (cfg.has(PlantedBug.READ_INDEX_WITHOUT_QUORUM)) {
-        releaseReads(leader.reads.releaseUnconfirmed());
-      } else {
-        long round = leader.reads.startRound();
-        broadcastHeartbeat(round);
-        releaseConfirmedReads();
-      }
-    }
-    if (leader.sendPending) {
-      leader.sendPending = false;
-      for (Map.Entry<Long, Progress> p : leader.progress.entrySet()) {
-        if (p.getKey() != id) {
-          maybeSendAppends(p.getKey(), p.getValue(), false);
-        }
-      }
-    }
-  }
-
-  /**
-   * Sends appends to {@code to} until the window is full or nothing is left to send; with {@code
-   * probe}, sends an empty append even when there is nothing new.
-   */
-  private void maybeSendAppends(long to, Progress pr, boolean probe) {
-    boolean sendEmpty = probe;
-    while (!pr.isPaused()) {
-      long prevIndex = pr.next - 1;
-      long prevTerm = log.term(prevIndex);
-      if (prevTerm == RaftLog.NO_TERM || pr.next < log.firstIndex()) {
-        startSnapshot(to, pr);
-        return;
-      }
-      List<Entry> entries =
-          pr.next <= log.lastIndex() ? log.entriesFrom(pr.next, cfg.appendBytesMax()) : List.of();
-      if (entries.isEmpty() && pr.sentCommit >= log.committed && !sendEmpty) {
-        return;
-      }
-      sendEmpty = false;
-      send(to, new AppendRequest(prevIndex, prevTerm, entries, log.committed));
-      pr.sentCommit = log.committed;
-      long bytes = 0;
-      for (Entry e : entries) {
-        bytes += e.sizeBytes();
-      }
-      long lastSent = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
-      pr.sentEntries(lastSent, bytes, entries.size());
-      if (entries.isEmpty()) {
-        return;
-      }
-    }
-  }
-
-  private void startSnapshot(long to, Progress pr) {
-    if (!pr.recentActive) {
-      // Do not ship a snapshot to a member we have not heard from lately.
-      return;
-    }
-    Snapshot snapshot = log.storedSnapshot();
-    Assert.that(!snapshot.isEmpty(), "entries compacted without a snapshot");
-    int resendTicks = Math.max(2, cfg.electionTicks() / cfg.heartbeatTicks() / 2);
-    pr.becomeSnapshot(
-        new SnapshotSender(
-            snapshot, cfg.snapshotChunkBytes(), cfg.snapshotWindowChunks(), resendTicks));
-    sendSnapshotChunks(to, pr);
-  }
-
-  private void sendSnapshotChunks(long to, Progress pr) {
-    for (SnapshotChunk chunk : pr.snapshot.nextChunks()) {
-      send(to, chunk);
-    }
-  }
-
-  private void resendSnapshots() {
-    leader.progress.forEach(
-        (peer, pr) -> {
-          if (pr.state == ProgressState.SNAPSHOT && pr.snapshot.onHeartbeatTick()) {
-            sendSnapshotChunks(peer, pr);
-          }
-        });
-  }
-
-  private void broadcastHeartbeat(long readRound) {
-    leader.progress.forEach(
-        (peer, pr) -> {
-          if (peer != id) {
-            // Never claim a commit index beyond what the follower is known to hold.
-            long commit = Math.min(pr.match, log.committed);
-            send(peer, new HeartbeatRequest(commit, readRound));
-          }
-        });
-  }
-
-  private void releaseConfirmedReads() {
-    Progress self = leader.progress.get(id);
-    long selfRound = leader.reads.lastRound();
-    long confirmed =
-        voters.committedIndex(
-            peer -> {
-              if (peer == id) {
-                return self == null ? 0 : selfRound;
-              }
-              Progress pr = leader.progress.get(peer);
-              return pr == null ? 0 : pr.readRoundAcked;
-            });
-    releaseReads(leader.reads.release(confirmed));
-  }
-
-  private void releaseReads(List<ReadIndexQueue.PendingRead> released) {
-    for (ReadIndexQueue.PendingRead r : released) {
-      if (r.from() == id) {
-        readStates.add(new ReadState(r.requestId(), r.index()));
-      } else {
-        send(r.from(), new ReadIndexResponse(r.requestId(), r.index()));
-      }
+    @Override
+    public void addReadState(ReadState state) {
+      readStates.add(state);
     }
   }
 
@@ -1013,7 +686,8 @@ public final class RaftNode {
       send(from, AppendResponse.accept(log.committed));
       return;
     }
-    if (!entriesAreContiguous(a)) {
+    if (!a.entriesAreContiguous()) {
+      // Malformed input from the network is ignored, not asserted on.
       ignoredMessages++;
       return;
     }
@@ -1024,20 +698,6 @@ public final class RaftNode {
     }
     long[] hint = log.findConflictByTerm(Math.min(a.prevIndex(), log.lastIndex()), a.prevTerm());
     send(from, new AppendResponse(false, a.prevIndex(), hint[0], hint[1]));
-  }
-
-  /** Malformed input from the network is ignored, not asserted on. */
-  private static boolean entriesAreContiguous(AppendRequest a) {
-    long expected = a.prevIndex() + 1;
-    long lastTerm = a.prevTerm();
-    for (Entry e : a.entries()) {
-      if (e.index() != expected || e.term() < lastTerm) {
-        return false;
-      }
-      expected++;
-      lastTerm = e.term();
-    }
-    return true;
   }
 
   private void onHeartbeatRequest(long from, HeartbeatRequest h) {
@@ -1123,62 +783,21 @@ public final class RaftNode {
     if (leader == null) {
       return;
     }
-    leader.progress.keySet().removeIf(member -> !next.contains(member));
-    for (long member : next.members()) {
-      Progress pr = leader.progress.get(member);
-      if (pr == null) {
-        leader.progress.put(member, newProgress(member));
-      } else {
-        pr.learner = !voters.contains(member);
-      }
-    }
+    leader.trackMembers(next);
     if (!voters.contains(id) && cfg.stepDownOnRemoval()) {
-      handOverAndStepDown();
+      // A leader removed from the voters hands over (see LeaderState.handOver) and steps down.
+      leader.handOver();
+      becomeFollower(term, NONE);
       return;
     }
-    if (leader.leadTransferee != NONE && !voters.contains(leader.leadTransferee)) {
-      leader.leadTransferee = NONE;
-    }
-    maybeCommit();
-    leader.sendPending = true;
-  }
-
-  /**
-   * A leader removed from the voters steps down. It first tells every member the commit index (the
-   * remaining voters may not know yet that its removal committed, and without it could wait for its
-   * vote forever) and wakes the most up-to-date voter to take over at once.
-   */
-  private void handOverAndStepDown() {
-    for (Map.Entry<Long, Progress> p : leader.progress.entrySet()) {
-      if (p.getKey() != id) {
-        maybeSendAppends(p.getKey(), p.getValue(), true);
-      }
-    }
-    long best = NONE;
-    long bestMatch = -1;
-    for (Map.Entry<Long, Progress> p : leader.progress.entrySet()) {
-      long peer = p.getKey();
-      if (peer != id && voters.contains(peer) && p.getValue().match > bestMatch) {
-        best = peer;
-        bestMatch = p.getValue().match;
-      }
-    }
-    if (best != NONE && bestMatch == log.lastIndex()) {
-      send(best, new TimeoutNow());
-    }
-    becomeFollower(term, NONE);
+    leader.onConfChangeApplied();
   }
 
   /** The leader leaves an auto-leave joint configuration once entering it has applied. */
   private void maybeAutoLeaveJoint() {
-    if (leader == null || !conf.isJoint() || !conf.autoLeave()) {
-      return;
+    if (leader != null) {
+      leader.maybeAutoLeaveJoint(conf);
     }
-    if (leader.pendingConfIndex > log.applied || leader.leadTransferee != NONE) {
-      return;
-    }
-    Entry e = appendAsLeader(EntryType.CONF_CHANGE, ConfChange.leaveJoint().encode());
-    leader.pendingConfIndex = e.index();
   }
 
   // ---------------------------------------------------------------- sending
