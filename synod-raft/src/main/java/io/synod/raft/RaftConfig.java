@@ -26,6 +26,7 @@ import java.util.Set;
  * @param applyBytesMax the most committed entry bytes handed out in one {@link Ready}
  * @param snapshotChunkBytes the size of one snapshot chunk
  * @param snapshotWindowChunks the most unacknowledged snapshot chunks
+ * @param snapshotBytesMax the largest snapshot a follower accepts (it is assembled in memory)
  * @param pendingReadsMax the most ReadIndex requests waiting at the leader
  * @param stepDownOnRemoval whether a leader removed from the configuration steps down
  * @param plantedBugs known-wrong rules switched on to test the simulator; empty in production
@@ -44,6 +45,7 @@ public record RaftConfig(
     long applyBytesMax,
     int snapshotChunkBytes,
     int snapshotWindowChunks,
+    long snapshotBytesMax,
     int pendingReadsMax,
     boolean stepDownOnRemoval,
     Set<PlantedBug> plantedBugs) {
@@ -55,6 +57,10 @@ public record RaftConfig(
     Assert.that(appendBytesMax > 0 && inflightAppendsMax > 0 && inflightBytesMax > 0, "bad limits");
     Assert.that(uncommittedBytesMax > 0 && applyBytesMax > 0 && pendingReadsMax > 0, "bad limits");
     Assert.that(snapshotChunkBytes > 0 && snapshotWindowChunks > 0, "bad snapshot limits");
+    Assert.that(
+        snapshotBytesMax > 0 && snapshotBytesMax <= SnapshotReceiver.BYTES_MAX,
+        "snapshotBytesMax must be in (0, %d]",
+        SnapshotReceiver.BYTES_MAX);
     plantedBugs = plantedBugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(plantedBugs));
   }
 
@@ -82,6 +88,7 @@ public record RaftConfig(
     b.applyBytesMax = applyBytesMax;
     b.snapshotChunkBytes = snapshotChunkBytes;
     b.snapshotWindowChunks = snapshotWindowChunks;
+    b.snapshotBytesMax = snapshotBytesMax;
     b.pendingReadsMax = pendingReadsMax;
     b.stepDownOnRemoval = stepDownOnRemoval;
     b.plantedBugs = plantedBugs;
@@ -107,6 +114,7 @@ public record RaftConfig(
     private long applyBytesMax = 64L << 20;
     private int snapshotChunkBytes = 1 << 20;
     private int snapshotWindowChunks = 4;
+    private long snapshotBytesMax = 1L << 30;
     private int pendingReadsMax = 65536;
     private boolean stepDownOnRemoval = true;
     private Set<PlantedBug> plantedBugs = Set.of();
@@ -159,6 +167,11 @@ public record RaftConfig(
       return this;
     }
 
+    public Builder snapshotBytesMax(long bytes) {
+      this.snapshotBytesMax = bytes;
+      return this;
+    }
+
     public Builder pendingReadsMax(int reads) {
       this.pendingReadsMax = reads;
       return this;
@@ -189,6 +202,7 @@ public record RaftConfig(
           applyBytesMax,
           snapshotChunkBytes,
           snapshotWindowChunks,
+          snapshotBytesMax,
           pendingReadsMax,
           stepDownOnRemoval,
           plantedBugs);

@@ -610,6 +610,9 @@ public final class RaftNode {
     candidate = null;
     role = Role.LEADER;
     leaderId = id;
+    // A full election timeout before the first check-quorum round, and the vote lease (which keeps
+    // a healthy leader from being deposed by a disruptive candidate) holds from the start.
+    electionElapsed = 0;
     leader = new LeaderState(cfg, term, log, conf, leaderHost);
     // Raft §5.4.2 and §8: commit an entry of the new term so earlier ones commit and reads can go.
     leader.append(EntryType.NORMAL, Bytes.EMPTY);
@@ -712,7 +715,9 @@ public final class RaftNode {
   }
 
   private void onSnapshotChunk(long from, SnapshotChunk c) {
-    if (c.totalBytes() < 0 || c.totalBytes() > SnapshotReceiver.BYTES_MAX) {
+    // The whole snapshot is assembled in memory: refuse one larger than configured, rather than
+    // let a single message allocate gigabytes.
+    if (c.totalBytes() < 0 || c.totalBytes() > cfg.snapshotBytesMax()) {
       ignoredMessages++;
       return;
     }
