@@ -30,6 +30,30 @@ public final class MemoryLogStore implements LogStore {
     return store;
   }
 
+  /**
+   * A store rebuilt from durable parts: {@code snapshot}, the log compacted up to {@code
+   * compactedIndex} (whose entry had {@code compactedTerm}; at most the snapshot's index), then
+   * {@code entries}, which must start right after it, and {@code hardState}.
+   */
+  public static MemoryLogStore restored(
+      Snapshot snapshot,
+      long compactedIndex,
+      long compactedTerm,
+      List<Entry> entries,
+      HardState hardState) {
+    Assert.that(
+        compactedIndex <= snapshot.index() || snapshot.isEmpty() && compactedIndex == 0,
+        "compacted past the snapshot");
+    MemoryLogStore store = new MemoryLogStore();
+    store.snapshot = snapshot;
+    store.entries.set(0, Entry.normal(compactedTerm, compactedIndex, Bytes.EMPTY));
+    store.append(entries);
+    Assert.that(
+        store.lastIndex() >= snapshot.index(), "entries end before the snapshot they follow");
+    store.hardState = hardState;
+    return store;
+  }
+
   /** A deep copy: the simulator uses it to model what a crash leaves behind. */
   public MemoryLogStore copy() {
     MemoryLogStore c = new MemoryLogStore();

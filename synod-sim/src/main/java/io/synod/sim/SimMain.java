@@ -170,6 +170,17 @@ public final class SimMain {
         out.println("  replay: " + replayCommand(args, r.seed()));
       }
     }
+    List<Long> undecided = new ArrayList<>();
+    for (SimResult r : results) {
+      if (r.lincheckUnknown()) {
+        undecided.add(r.seed());
+      }
+    }
+    if (!undecided.isEmpty()) {
+      out.println(
+          "sim: linearizability undecided within the search budget for seeds "
+              + undecided.subList(0, Math.min(20, undecided.size())));
+    }
     out.printf(
         Locale.ROOT,
         "sim: %.1f s, %.0f events/s, %d seeds with linearizability undecided (search budget)%n",

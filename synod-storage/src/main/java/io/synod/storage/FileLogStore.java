@@ -8,6 +8,7 @@ import io.synod.raft.LogStore;
 import io.synod.raft.MemoryLogStore;
 import io.synod.raft.Snapshot;
 import io.synod.raft.SnapshotMeta;
+import io.synod.storage.WalRecord.CompactRecord;
 import io.synod.storage.WalRecord.EntryRecord;
 import io.synod.storage.WalRecord.HardStateRecord;
 import io.synod.storage.WalRecord.SnapshotRecord;
@@ -227,7 +228,11 @@ public final class FileLogStore implements LogStore, AutoCloseable {
 
   @Override
   public void compact(long index) {
+    if (index < memory.firstIndex()) {
+      return;
+    }
     memory.compact(index);
+    lastTicket = wal.append(List.of(new CompactRecord(groupId, index, memory.term(index))));
     wal.releaseUpTo(Math.min(index, memory.snapshotMeta().index()));
   }
 
@@ -270,7 +275,14 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     private HardStateRecord hardState;
     private SnapshotRecord lastSnapshotRecord;
     private long snapshotBoundary = -1;
-    private long snapshotBoundaryTerm;
+    private CompactRecord compacted;
+
+    /**
+     * Terms the log vouches for at indexes whose entries may be gone: snapshot and compaction
+     * records written while the log held those entries. Cleared when a snapshot replaces the log.
+     */
+    private final java.util.TreeMap<Long, Long> knownTerms = new java.util.TreeMap<>();
+
     final List<Long> segmentLastIndexes = new ArrayList<>();
     private Path currentFile;
 
@@ -295,9 +307,14 @@ public final class FileLogStore implements LogStore, AutoCloseable {
         lastSnapshotRecord = s;
         if (s.installed()) {
           entries.clear();
+          knownTerms.clear();
           snapshotBoundary = s.index();
-          snapshotBoundaryTerm = s.term();
+          compacted = null;
         }
+        knownTerms.put(s.index(), s.term());
+      } else if (r instanceof CompactRecord c && c.groupId() == groupId) {
+        compacted = c;
+        knownTerms.put(c.index(), c.term());
       }
     }
 
@@ -336,41 +353,91 @@ public final class FileLogStore implements LogStore, AutoCloseable {
       return lastSnapshotRecord == null ? List.of() : List.of(lastSnapshotRecord);
     }
 
-    /** The in-memory store: the newest snapshot, then the entries that follow it. */
+    /**
+     * The in-memory store: the newest snapshot, the log compacted where it was last compacted (or
+     * at the snapshot, if the entries there are gone), then the entries that follow.
+     */
     MemoryLogStore build(Snapshot snapshot, Path walDir) {
-      MemoryLogStore store = new MemoryLogStore();
-      List<Entry> kept = entries;
-      if (!snapshot.isEmpty()) {
-        store.installSnapshot(snapshot);
-        kept = entriesAfter(snapshot);
-      } else if (!entries.isEmpty() && entries.get(0).index() != 1) {
-        throw new CorruptionException(
-            walDir,
-            0,
-            "the log starts at entry " + entries.get(0).index() + " but there is no snapshot");
-      } else if (snapshotBoundary > 0) {
-        throw new CorruptionException(
-            walDir,
-            0,
-            "the log records a snapshot at " + snapshotBoundary + " whose file is missing");
-      }
-      if (!kept.isEmpty()) {
-        store.append(kept);
-      }
-      if (hardState != null) {
-        HardState hs = hardState.state();
-        if (hs.commit() > store.lastIndex()) {
+      HardState hs = hardState == null ? HardState.EMPTY : hardState.state();
+      MemoryLogStore store;
+      if (snapshot.isEmpty()) {
+        if (snapshotBoundary > 0) {
           throw new CorruptionException(
               walDir,
               0,
-              "the hard state commits entry "
-                  + hs.commit()
-                  + " but the log ends at "
-                  + store.lastIndex());
+              "the log records a snapshot at " + snapshotBoundary + " whose file is missing");
         }
-        store.setHardState(hs);
+        if (!entries.isEmpty() && entries.get(0).index() != 1) {
+          throw new CorruptionException(
+              walDir,
+              0,
+              "the log starts at entry " + entries.get(0).index() + " but there is no snapshot");
+        }
+        store = MemoryLogStore.restored(snapshot, 0, 0, entries, HardState.EMPTY);
+      } else {
+        store = withSnapshot(snapshot);
       }
+      if (hs.commit() > store.lastIndex()) {
+        throw new CorruptionException(
+            walDir,
+            0,
+            "the hard state commits entry "
+                + hs.commit()
+                + " but the log ends at "
+                + store.lastIndex());
+      }
+      store.setHardState(hs);
       return store;
+    }
+
+    private MemoryLogStore withSnapshot(Snapshot snapshot) {
+      List<Entry> after = entriesAfter(snapshot);
+      if (after.isEmpty() && !logAgrees(snapshot)) {
+        return MemoryLogStore.restored(
+            snapshot, snapshot.index(), snapshot.term(), List.of(), HardState.EMPTY);
+      }
+      // Keep the entries between the last compaction point and the snapshot, if all are here.
+      long point =
+          compacted != null ? Math.min(compacted.index(), snapshot.index()) : snapshot.index();
+      point = Math.max(point, snapshotBoundary);
+      long pointTerm = termAt(point, snapshot);
+      if (pointTerm < 0) {
+        point = snapshot.index();
+        pointTerm = snapshot.term();
+      }
+      List<Entry> kept = new ArrayList<>();
+      for (Entry e : entries) {
+        if (e.index() > point) {
+          kept.add(e);
+        }
+      }
+      if (!kept.isEmpty() && kept.get(0).index() != point + 1) {
+        return MemoryLogStore.restored(
+            snapshot, snapshot.index(), snapshot.term(), after, HardState.EMPTY);
+      }
+      return MemoryLogStore.restored(snapshot, point, pointTerm, kept, HardState.EMPTY);
+    }
+
+    /** The term of the entry at {@code index} as far as recovery knows it, or -1. */
+    private long termAt(long index, Snapshot snapshot) {
+      if (index == snapshot.index()) {
+        return snapshot.term();
+      }
+      if (knownTerms.containsKey(index)) {
+        return knownTerms.get(index);
+      }
+      for (Entry e : entries) {
+        if (e.index() == index) {
+          return e.term();
+        }
+      }
+      return -1;
+    }
+
+    private boolean logAgrees(Snapshot snapshot) {
+      long index = snapshot.index();
+      return Long.valueOf(snapshot.term()).equals(knownTerms.get(index))
+          || entries.stream().anyMatch(e -> e.index() == index && e.term() == snapshot.term());
     }
 
     /** The entries after {@code snapshot}, if the log agrees with it; none if it does not. */
@@ -386,10 +453,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
                 + index);
       }
       List<Entry> out = new ArrayList<>();
-      boolean agrees =
-          (snapshotBoundary == index && snapshotBoundaryTerm == snapshot.term())
-              || entries.stream().anyMatch(e -> e.index() == index && e.term() == snapshot.term());
-      if (!agrees) {
+      if (!logAgrees(snapshot)) {
         // An installed snapshot whose record did not reach the log: the older suffix may conflict.
         return out;
       }

@@ -4,6 +4,7 @@ import io.synod.common.Bytes;
 import io.synod.raft.Entry;
 import io.synod.raft.EntryType;
 import io.synod.raft.HardState;
+import io.synod.storage.WalRecord.CompactRecord;
 import io.synod.storage.WalRecord.EntryRecord;
 import io.synod.storage.WalRecord.HardStateRecord;
 import io.synod.storage.WalRecord.SegmentHeader;
@@ -42,6 +43,7 @@ public final class WalCodec {
   static final byte TYPE_ENTRY = 2;
   static final byte TYPE_HARD_STATE = 3;
   static final byte TYPE_SNAPSHOT = 4;
+  static final byte TYPE_COMPACT = 5;
 
   private static final int MAGIC = 0x53594E57; // "SYNW"
   private static final short VERSION = 1;
@@ -60,6 +62,8 @@ public final class WalCodec {
       return 8 + 8 + 8 + 1 + e.entry().data().size();
     } else if (record instanceof HardStateRecord) {
       return 8 + 8 + 8 + 8;
+    } else if (record instanceof CompactRecord) {
+      return 8 + 8 + 8;
     } else {
       return 8 + 8 + 8 + 1;
     }
@@ -89,6 +93,8 @@ public final class WalCodec {
     } else if (record instanceof SnapshotRecord s) {
       out.put(TYPE_SNAPSHOT).putLong(s.groupId()).putLong(s.index()).putLong(s.term());
       out.put((byte) (s.installed() ? 1 : 0));
+    } else if (record instanceof CompactRecord c) {
+      out.put(TYPE_COMPACT).putLong(c.groupId()).putLong(c.index()).putLong(c.term());
     }
     CRC32C crc = new CRC32C();
     crc.update(out.duplicate().position(start + 4).limit(out.position()));
@@ -187,6 +193,9 @@ public final class WalCodec {
           throw new IllegalArgumentException("bad installed flag " + installed);
         }
         return new SnapshotRecord(group, index, term, installed == 1);
+      }
+      case TYPE_COMPACT -> {
+        return new CompactRecord(p.getLong(), p.getLong(), p.getLong());
       }
       default -> throw new IllegalArgumentException("unknown record type " + type);
     }

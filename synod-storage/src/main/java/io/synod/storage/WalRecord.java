@@ -25,4 +25,10 @@ public sealed interface WalRecord {
    */
   record SnapshotRecord(long groupId, long index, long term, boolean installed)
       implements WalRecord {}
+
+  /**
+   * The log of {@code groupId} was compacted up to {@code index}, whose entry had {@code term}:
+   * recovery restores the same first index (a durable snapshot covers the compacted part).
+   */
+  record CompactRecord(long groupId, long index, long term) implements WalRecord {}
 }
