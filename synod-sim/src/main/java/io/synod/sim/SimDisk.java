@@ -13,11 +13,13 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * The simulator's disk: a {@link LogStore} with exactly the durability the real write-ahead log
- * promises and no more. Writes are visible at once but become durable only at {@link #sync()}. A
- * crash keeps a random prefix of the unsynced writes, and may tear the last one it keeps (an append
- * survives as a prefix of its entries); everything after is lost. A sync may itself fail, which is
- * fail-stop: the node crashes at that point with nothing of that sync made durable.
+ * The simulator's disk: a {@link LogStore} with exactly the durability the real store ({@code
+ * FileLogStore}) promises and no more. Writes are visible at once; log writes become durable only
+ * at {@link #sync()}. A crash keeps a random prefix of the unsynced log writes, and may tear the
+ * last one it keeps (an append survives as a prefix of its entries); the rest is lost. Snapshots,
+ * which the real store writes to their own synced file before returning, are durable at once. A
+ * sync may itself fail, which is fail-stop: the node crashes at that point with nothing of that
+ * sync made durable.
  *
  * <p>Owned by the simulation thread. The disk outlives the node process that uses it.
  */
@@ -55,7 +57,12 @@ final class SimDisk implements LogStore {
     this.current = initial.copy();
   }
 
-  /** Models a crash: keeps a random prefix of the unsynced writes, maybe tearing the last one. */
+  /**
+   * Models a crash: keeps a random prefix of the unsynced writes, maybe tearing the last one. A
+   * snapshot is durable as soon as it is written (the real store syncs its file before returning),
+   * so snapshots written after the kept prefix survive too, in order; the log writes around them do
+   * not.
+   */
   void crash() {
     int kept = random.nextInt(unsynced.size() + 1);
     for (int i = 0; i < kept; i++) {
@@ -68,6 +75,12 @@ final class SimDisk implements LogStore {
         int whole = 1 + random.nextInt(a.entries().size() - 1);
         apply(durable, new Append(a.entries().subList(0, whole)));
       } else {
+        apply(durable, w);
+      }
+    }
+    for (int i = kept; i < unsynced.size(); i++) {
+      Write w = unsynced.get(i);
+      if (w instanceof InstallSnapshot || w instanceof SaveSnapshot) {
         apply(durable, w);
       }
     }

@@ -87,4 +87,21 @@ class SimDiskTest {
     assertThat(disk.lastIndex()).isEqualTo(3);
     assertThat(disk.term(3)).isEqualTo(2);
   }
+
+  @Test
+  void aSnapshotIsDurableOnceWrittenButTheLogAroundItIsNot() {
+    for (long seed = 0; seed < 50; seed++) {
+      SimDisk disk = new SimDisk(new MemoryLogStore(), new SplittableRandom(seed), 0);
+      disk.append(entries(1, 4, 1));
+      disk.sync();
+      disk.saveSnapshot(3, io.synod.raft.ConfState.EMPTY, Bytes.utf8("image"));
+      disk.append(entries(5, 2, 1));
+
+      disk.crash();
+
+      assertThat(disk.snapshotMeta().index()).isEqualTo(3);
+      assertThat(disk.snapshot().data()).isEqualTo(Bytes.utf8("image"));
+      assertThat(disk.lastIndex()).isBetween(4L, 6L);
+    }
+  }
 }
