@@ -271,6 +271,32 @@ class WalToolTest {
   }
 
   @Test
+  void aLastSegmentWithoutItsHeaderIsReportedAsATornTailAndLeftInPlace() throws IOException {
+    try (FileLogStore s = open()) {
+      s.append(entries(1, 5, 1));
+      s.sync();
+    }
+    // A crash right after the next segment was created, before its header was written.
+    Path next = dir.resolve("wal/0000000000000002-0000000000000006.wal");
+    Files.write(next, new byte[4096]);
+
+    Run r = dump();
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.err()).isEmpty();
+    assertThat(r.lines())
+        .contains("summary: snapshots=0 segments=1 records=6")
+        .contains("group 7: entries=1..5 (5 records) hard-state none");
+    assertThat(r.lines().get(r.lines().size() - 1))
+        .isEqualTo(
+            "torn tail: found the torn tail of "
+                + next
+                + " at offset 0 (the segment has no header: a crash interrupted its creation):"
+                + " 4096 bytes there were never synced (a node cuts it off when it starts)");
+    assertThat(next).exists();
+  }
+
+  @Test
   void aFlippedBitIsCorruptionAfterPrintingWhatCameBefore() throws IOException {
     try (FileLogStore s = open()) {
       s.append(entries(1, 20, 1));
