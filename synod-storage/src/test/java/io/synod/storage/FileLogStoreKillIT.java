@@ -117,20 +117,19 @@ class FileLogStoreKillIT {
     try {
       String first = output.next(deadlineNanos);
       if (first == null) {
-        fail(
-            "%s: the child did not start within %d s (%s); its stderr: %s",
-            where, ROUND_TIMEOUT_SECONDS, state(child), Files.readString(stderr));
+        fail("%s: the child did not start: %s", where, whyStopped(child, output, stderr));
       }
       String[] f = first.split(" ");
-      assertThat(f[0]).as("%s: first line %s", where, first).isEqualTo("start");
+      assertThat(f).as("%s: first line '%s'", where, first).hasSize(3);
+      assertThat(f[0]).as("%s: first line '%s'", where, first).isEqualTo("start");
       start = Long.parseLong(f[1]);
       term = Long.parseLong(f[2]);
       while (syncs < syncsBeforeKill) {
         String line = output.next(deadlineNanos);
         if (line == null) {
           fail(
-              "%s: the child stopped after %d syncs in %d s (%s); its stderr: %s",
-              where, syncs, ROUND_TIMEOUT_SECONDS, state(child), Files.readString(stderr));
+              "%s: the child stopped after %d syncs: %s",
+              where, syncs, whyStopped(child, output, stderr));
         }
         last = parseSynced(line, term, last, where);
         syncs++;
@@ -158,8 +157,14 @@ class FileLogStoreKillIT {
     return new Round(start, term, syncs, last);
   }
 
-  private static String state(Process child) {
-    return child.isAlive() ? "still running" : "exit code " + child.exitValue();
+  /** Why a child's output stopped: it exited (and said why on stderr), or it went silent. */
+  private static String whyStopped(Process child, ChildOutput output, Path stderr)
+      throws IOException, InterruptedException {
+    String how =
+        output.endReached() && child.waitFor(ROUND_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+            ? "it exited with code " + child.exitValue()
+            : "no output for " + ROUND_TIMEOUT_SECONDS + " s";
+    return how + "; its stderr: " + Files.readString(stderr);
   }
 
   private static Synced parseSynced(String line, long term, Synced previous, String where) {

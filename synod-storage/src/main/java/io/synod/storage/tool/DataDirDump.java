@@ -33,9 +33,9 @@ import java.util.TreeMap;
  *   snapshot snap/NAME group=7 index=1800 term=3 voters=[1, 2, 3] data=13B "state" checksum=ok
  *   segment wal/NAME seq=1 first-index=1 size=65536B
  *     @0 header seq=1 first-index=1
- *     @31 entry group=7 term=1 index=1 type=NORMAL data=7B "entry-1"
- *     @81 hard-state group=7 term=1 vote=1 commit=1
- *     end used=122B records=3
+ *     @32 entry group=7 term=1 index=1 type=NORMAL data=7B "entry-1"
+ *     @74 hard-state group=7 term=1 vote=1 commit=1
+ *     end used=116B records=3
  *   summary: snapshots=1 segments=1 records=3
  *   group 7: entries=1..1 (1 records) hard-state term=1 vote=1 commit=1
  *   torn tail: none
