@@ -9,11 +9,13 @@ import java.nio.file.Path;
 public final class CorruptionException extends StorageException {
   private final Path file;
   private final long offset;
+  private final String reason;
 
   public CorruptionException(Path file, long offset, String reason) {
     super("corrupt data in " + file + " at offset " + offset + ": " + reason);
     this.file = file;
     this.offset = offset;
+    this.reason = reason;
   }
 
   public Path file() {
@@ -22,5 +24,10 @@ public final class CorruptionException extends StorageException {
 
   public long offset() {
     return offset;
+  }
+
+  /** What is wrong there, without the file and offset. */
+  public String reason() {
+    return reason;
   }
 }

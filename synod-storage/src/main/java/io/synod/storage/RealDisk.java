@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,11 +16,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** The real file system, through NIO. */
+/**
+ * The real file system, through NIO. {@link #READ_ONLY} is a view for tools that must never change
+ * a data directory: it opens files for reading only and refuses every operation that would write.
+ */
 public final class RealDisk implements Disk {
-  public static final RealDisk INSTANCE = new RealDisk();
+  public static final RealDisk INSTANCE = new RealDisk(false);
 
-  private RealDisk() {}
+  /** Reads only: opens files read-only, and every write, rename, delete, sync or lock throws. */
+  public static final RealDisk READ_ONLY = new RealDisk(true);
+
+  private final boolean readOnly;
+
+  private RealDisk(boolean readOnly) {
+    this.readOnly = readOnly;
+  }
+
+  private void refuseIfReadOnly(String operation, Path path) {
+    if (readOnly) {
+      throw new StorageException("read-only view: refusing to " + operation + " " + path);
+    }
+  }
 
   @Override
   public boolean exists(Path path) {
@@ -33,6 +50,7 @@ public final class RealDisk implements Disk {
 
   @Override
   public void createDirectories(Path dir) {
+    refuseIfReadOnly("create", dir);
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -54,15 +72,20 @@ public final class RealDisk implements Disk {
 
   @Override
   public DiskFile open(Path path, boolean create) {
+    if (create) {
+      refuseIfReadOnly("create", path);
+    }
     try {
       FileChannel ch =
-          create
-              ? FileChannel.open(
-                  path,
-                  StandardOpenOption.READ,
-                  StandardOpenOption.WRITE,
-                  StandardOpenOption.CREATE)
-              : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+          readOnly
+              ? FileChannel.open(path, StandardOpenOption.READ)
+              : create
+                  ? FileChannel.open(
+                      path,
+                      StandardOpenOption.READ,
+                      StandardOpenOption.WRITE,
+                      StandardOpenOption.CREATE)
+                  : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
       return new RealFile(path, ch);
     } catch (NoSuchFileException e) {
       throw new StorageException("no such file: " + path, e);
@@ -73,6 +96,7 @@ public final class RealDisk implements Disk {
 
   @Override
   public void rename(Path from, Path to) {
+    refuseIfReadOnly("rename", from);
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
@@ -82,6 +106,7 @@ public final class RealDisk implements Disk {
 
   @Override
   public void delete(Path path) {
+    refuseIfReadOnly("delete", path);
     try {
       Files.deleteIfExists(path);
     } catch (IOException e) {
@@ -91,6 +116,7 @@ public final class RealDisk implements Disk {
 
   @Override
   public void syncDirectory(Path dir) {
+    refuseIfReadOnly("sync", dir);
     // On Linux a directory opened read-only can be fsynced, which makes its entries durable.
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
@@ -101,6 +127,7 @@ public final class RealDisk implements Disk {
 
   @Override
   public AutoCloseable lock(Path path) {
+    refuseIfReadOnly("lock", path);
     try {
       FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
@@ -152,6 +179,8 @@ public final class RealDisk implements Disk {
         }
       } catch (IOException e) {
         throw new StorageException("cannot write " + path + ": " + e.getMessage(), e);
+      } catch (NonWritableChannelException e) {
+        throw new StorageException("cannot write " + path + ": opened read-only", e);
       }
     }
 
@@ -190,6 +219,8 @@ public final class RealDisk implements Disk {
         }
       } catch (IOException e) {
         throw new StorageException("cannot resize " + path + ": " + e.getMessage(), e);
+      } catch (NonWritableChannelException e) {
+        throw new StorageException("cannot resize " + path + ": opened read-only", e);
       }
     }
 

@@ -134,12 +134,29 @@ public final class SnapshotFiles {
     return files.isEmpty() ? Snapshot.EMPTY : read(files.get(0));
   }
 
+  /** A checked snapshot file: the snapshot and the Raft group it belongs to. */
+  public record Stored(long groupId, Snapshot snapshot) {}
+
   /**
-   * Reads and checks one snapshot file.
+   * Reads and checks one snapshot file of this store's group.
+   *
+   * @throws CorruptionException if it does not check out or belongs to another group
+   */
+  public Snapshot read(Path file) {
+    Stored stored = readAnyGroup(disk, file);
+    if (stored.groupId() != groupId) {
+      throw new CorruptionException(
+          file, 6, "snapshot of group " + stored.groupId() + ", expected " + groupId);
+    }
+    return stored.snapshot();
+  }
+
+  /**
+   * Reads and checks one snapshot file, whatever group it belongs to (for tools).
    *
    * @throws CorruptionException if it does not check out
    */
-  public Snapshot read(Path file) {
+  public static Stored readAnyGroup(Disk disk, Path file) {
     ByteBuffer buf;
     try (DiskFile f = disk.open(file, false)) {
       long size = f.size();
@@ -166,7 +183,7 @@ public final class SnapshotFiles {
     }
   }
 
-  private Snapshot decode(Path file, ByteBuffer buf) {
+  private static Stored decode(Path file, ByteBuffer buf) {
     if (buf.getInt() != MAGIC) {
       throw new CorruptionException(file, 0, "not a snapshot file (bad magic)");
     }
@@ -196,13 +213,9 @@ public final class SnapshotFiles {
           "data length " + length + " but " + buf.remaining() + " bytes left");
     }
     Bytes data = Bytes.copyOf(buf);
-    if (group != groupId) {
-      throw new CorruptionException(
-          file, 6, "snapshot of group " + group + ", expected " + groupId);
-    }
     ConfState conf =
         new ConfState(lists.get(0), lists.get(1), lists.get(2), lists.get(3), autoLeave);
-    return new Snapshot(new SnapshotMeta(index, term, conf), data);
+    return new Stored(group, new Snapshot(new SnapshotMeta(index, term, conf), data));
   }
 
   /** Deletes all but the newest {@code keep} snapshots. */

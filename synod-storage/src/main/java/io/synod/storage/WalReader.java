@@ -68,7 +68,13 @@ public final class WalReader {
     for (int i = 0; i < segments.size(); i++) {
       boolean last = i == segments.size() - 1;
       Path file = walDir.resolve(segments.get(i).fileName());
-      lastEnd = readSegment(disk, file, segments.get(i), last, repairTornTail, notes, sink);
+      long end = readSegment(disk, file, segments.get(i), last, repairTornTail, notes, sink);
+      if (end == UNSTARTED) {
+        notes.add(dropUnstarted(disk, walDir, file, repairTornTail));
+        segments = segments.subList(0, i);
+        break;
+      }
+      lastEnd = end;
     }
     long next = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).sequence() + 1;
     Path lastFile =
@@ -76,7 +82,13 @@ public final class WalReader {
     return new Result(List.copyOf(segments), next, lastFile, lastEnd, List.copyOf(notes));
   }
 
-  /** Reads one segment; returns the offset just past its last valid record. */
+  /** What {@link #readSegment} returns for a last segment whose header was never written. */
+  private static final long UNSTARTED = -1;
+
+  /**
+   * Reads one segment; returns the offset just past its last valid record, or {@link #UNSTARTED} if
+   * it is the last segment and a crash cut its creation short.
+   */
   private static long readSegment(
       Disk disk,
       Path file,
@@ -94,6 +106,9 @@ public final class WalReader {
       data = ByteBuffer.allocate((int) size);
       f.read(data, 0);
       data.flip();
+    }
+    if (last && isUnstarted(data)) {
+      return UNSTARTED;
     }
     int offset = 0;
     boolean first = true;
@@ -130,6 +145,39 @@ public final class WalReader {
       throw new CorruptionException(file, 0, "segment has no header");
     }
     return offset;
+  }
+
+  /**
+   * Whether a segment holds no header because a crash interrupted its creation: it is empty, still
+   * all zero from preallocation, or its header is torn. No sync covered it (a sync that covers a
+   * segment covers its header, written first), so the whole segment is a torn tail.
+   */
+  private static boolean isUnstarted(ByteBuffer data) {
+    if (data.limit() == 0) {
+      return true;
+    }
+    Decoded d = WalCodec.decode(data.duplicate());
+    return d instanceof Decoded.End || (d instanceof Decoded.Invalid && isTorn(data, 0));
+  }
+
+  /** Deletes the unstarted last segment (if {@code repair}) and says so. */
+  private static String dropUnstarted(Disk disk, Path walDir, Path file, boolean repair) {
+    long bytes;
+    try (DiskFile f = disk.open(file, false)) {
+      bytes = f.size();
+    }
+    if (repair) {
+      disk.delete(file);
+      disk.syncDirectory(walDir);
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s the torn tail of %s at offset 0 (the segment has no header: a crash interrupted its"
+            + " creation): %d bytes there were never synced%s",
+        repair ? "cut off" : "found",
+        file,
+        bytes,
+        repair ? "; the segment is deleted" : "");
   }
 
   private static void checkHeader(Path file, SegmentName name, WalRecord record) {

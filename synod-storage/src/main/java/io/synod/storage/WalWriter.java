@@ -24,9 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *                             was created), outside the lock, for everything appended so far
  * </pre>
  *
- * Appends never wait for an fsync: they only take the lock to write into the page cache, and a sync
- * runs with the lock released. Every append that lands before a sync starts rides on it, so under
- * load the number of records per fsync grows with the number of appenders.
+ * Appends do not wait for an fsync (except the one append in a segment's worth that seals the full
+ * segment): they only take the lock to write into the page cache, and a sync runs with the lock
+ * released. Every append that lands before a sync starts rides on it, so under load the number of
+ * records per fsync grows with the number of appenders.
  *
  * <p>Segments are preallocated with zeros (so an fsync of an append rarely changes file metadata)
  * and begin with a header, then the latest hard state and snapshot record of every group, so an old
@@ -202,9 +203,15 @@ public final class WalWriter implements AutoCloseable {
     }
   }
 
-  /** Seals the current segment and starts the next one. */
+  /**
+   * Seals the current segment and starts the next one. The old segment is made durable first (one
+   * fsync per segment, under the lock): recovery reads every segment but the last strictly, so a
+   * crash must never leave a later segment behind an unsynced tail, and the file system may make
+   * the new file durable before the old one's data (etcd's WAL syncs at a cut for the same reason).
+   */
   private void cut() {
     Segment old = current;
+    old.file.force();
     sealed.add(old);
     openSegment(new SegmentName(old.name.sequence() + 1, nextIndex));
   }

@@ -14,10 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Recovery on real files: what a crash can leave is repaired and said; anything else refused. */
 class FileLogStoreRecoveryTest {
@@ -174,5 +177,191 @@ class FileLogStoreRecoveryTest {
     assertThatThrownBy(this::open)
         .isInstanceOf(CorruptionException.class)
         .hasMessageContaining("a segment is missing");
+  }
+
+  /**
+   * Regression (found by FileLogStoreKillIT): a crash between creating the next segment and writing
+   * its header left a last segment that was empty, still all zero or had a torn header. Recovery
+   * refused it as corrupt ("segment has no header") or failed with an IndexOutOfBoundsException; it
+   * was never synced, so it is a torn tail like any other.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"empty", "zeros", "torn-header"})
+  void aLastSegmentACrashLeftWithoutItsHeaderIsATornTail(String shape) throws IOException {
+    try (FileLogStore s = open()) {
+      for (int i = 0; i < 10; i++) {
+        s.append(entries(i * 50L + 1, 50, 1));
+        s.sync();
+      }
+      s.setHardState(new HardState(1, 1, 400));
+      s.sync();
+    }
+    Path last = onlySegment();
+    SegmentName lastName = SegmentName.parse(last.getFileName().toString()).orElseThrow();
+    Path next =
+        dir.resolve("wal").resolve(new SegmentName(lastName.sequence() + 1, 501).fileName());
+    byte[] content =
+        switch (shape) {
+          case "empty" -> new byte[0];
+          case "zeros" -> new byte[(int) OPTIONS.segmentBytes()];
+          default -> {
+            ByteBuffer header = ByteBuffer.allocate((int) OPTIONS.segmentBytes());
+            WalCodec.encode(new WalRecord.SegmentHeader(lastName.sequence() + 1, 501), header);
+            byte[] b = header.array();
+            Arrays.fill(b, 20, b.length, (byte) 0);
+            yield b;
+          }
+        };
+    Files.write(next, content);
+
+    try (FileLogStore s = open()) {
+      assertThat(s.lastIndex()).isEqualTo(500);
+      assertThat(s.hardState()).isEqualTo(new HardState(1, 1, 400));
+      assertThat(s.recoveryNotes()).hasSize(1);
+      assertThat(s.recoveryNotes().get(0)).contains("torn tail").contains(next.toString());
+      assertThat(next).doesNotExist();
+      for (int i = 10; i < 20; i++) {
+        s.append(entries(i * 50L + 1, 50, 2));
+        s.sync();
+      }
+    }
+    try (FileLogStore s = open()) {
+      assertThat(s.recoveryNotes()).isEmpty();
+      assertThat(s.entries(1, 501, Long.MAX_VALUE)).isEqualTo(entries(1, 500, 1));
+      assertThat(s.entries(501, 1001, Long.MAX_VALUE)).isEqualTo(entries(501, 500, 2));
+    }
+  }
+
+  /**
+   * Regression: a segment roll created the next segment while the old one's tail was not yet
+   * synced. A power loss can keep the new file and lose that tail, and recovery, which reads every
+   * segment but the last strictly, then refused a directory that had lost nothing synced.
+   */
+  @Test
+  void aSegmentRollMakesTheOldSegmentDurableBeforeTheNextOneExists() {
+    OperationLog disk = new OperationLog();
+    try (FileLogStore s = FileLogStore.open(disk, dir, 7, OPTIONS)) {
+      for (int i = 0; i < 10; i++) {
+        s.append(entries(i * 50L + 1, 50, 1));
+      }
+      assertThat(s.wal().segmentCount()).isGreaterThan(2);
+    }
+    List<String> ops = disk.operations;
+    for (int i = 0; i < ops.size(); i++) {
+      if (!ops.get(i).startsWith("create ") || !ops.get(i).endsWith(".wal")) {
+        continue;
+      }
+      SegmentName created = SegmentName.parse(ops.get(i).substring(7)).orElseThrow();
+      if (created.sequence() == 1) {
+        continue;
+      }
+      String previous = "segment " + (created.sequence() - 1);
+      int lastWrite = -1;
+      int lastForce = -1;
+      for (int j = 0; j < i; j++) {
+        String op = ops.get(j);
+        SegmentName of = segmentOf(op);
+        if (of != null && of.sequence() == created.sequence() - 1) {
+          lastWrite = op.startsWith("write ") ? j : lastWrite;
+          lastForce = op.startsWith("force ") ? j : lastForce;
+        }
+      }
+      assertThat(lastForce)
+          .as("%s is forced after its last write and before %s is created", previous, created)
+          .isGreaterThan(lastWrite);
+    }
+  }
+
+  private static SegmentName segmentOf(String operation) {
+    return SegmentName.parse(operation.substring(operation.indexOf(' ') + 1)).orElse(null);
+  }
+
+  /** The real disk, logging every create, write and force by file name. */
+  private static final class OperationLog implements Disk {
+    final List<String> operations = new ArrayList<>();
+    private final Disk real = RealDisk.INSTANCE;
+
+    @Override
+    public boolean exists(Path path) {
+      return real.exists(path);
+    }
+
+    @Override
+    public boolean isDirectory(Path path) {
+      return real.isDirectory(path);
+    }
+
+    @Override
+    public void createDirectories(Path dir) {
+      real.createDirectories(dir);
+    }
+
+    @Override
+    public List<String> list(Path dir) {
+      return real.list(dir);
+    }
+
+    @Override
+    public DiskFile open(Path path, boolean create) {
+      String name = path.getFileName().toString();
+      if (create && !real.exists(path)) {
+        operations.add("create " + name);
+      }
+      DiskFile file = real.open(path, create);
+      return new DiskFile() {
+        @Override
+        public int read(ByteBuffer dst, long position) {
+          return file.read(dst, position);
+        }
+
+        @Override
+        public void write(ByteBuffer src, long position) {
+          operations.add("write " + name);
+          file.write(src, position);
+        }
+
+        @Override
+        public void force() {
+          operations.add("force " + name);
+          file.force();
+        }
+
+        @Override
+        public long size() {
+          return file.size();
+        }
+
+        @Override
+        public void truncate(long size) {
+          operations.add("write " + name);
+          file.truncate(size);
+        }
+
+        @Override
+        public void close() {
+          file.close();
+        }
+      };
+    }
+
+    @Override
+    public void rename(Path from, Path to) {
+      real.rename(from, to);
+    }
+
+    @Override
+    public void delete(Path path) {
+      real.delete(path);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) {
+      real.syncDirectory(dir);
+    }
+
+    @Override
+    public AutoCloseable lock(Path path) {
+      return real.lock(path);
+    }
   }
 }
