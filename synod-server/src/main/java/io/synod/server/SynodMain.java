@@ -1,0 +1,72 @@
+package io.synod.server;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code bin/synod}: runs one member with etcd's flags. Exit codes: 2 for a usage error (one line
+ * on stderr), 1 when the member cannot start (data directory refused, port taken) or its replica
+ * loop failed; otherwise it runs until SIGTERM/SIGINT and stops cleanly.
+ */
+public final class SynodMain {
+  private SynodMain() {}
+
+  public static void main(String[] args) {
+    configureLogging();
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    int code = run(args, System.getenv(), out, err);
+    if (code >= 0) {
+      System.exit(code);
+    }
+  }
+
+  /**
+   * Parses the flags and starts the member. Returns an exit code, or -1 when the member runs (its
+   * non-daemon loop thread keeps the JVM alive; a shutdown hook stops it).
+   */
+  static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+    ServerFlags.Parsed parsed = ServerFlags.parse(args, env, out, err);
+    if (parsed instanceof ServerFlags.Parsed.Exit e) {
+      return e.code();
+    }
+    ServerConfig cfg = ((ServerFlags.Parsed.Run) parsed).config();
+    SynodServer server;
+    try {
+      server =
+          SynodServer.start(
+              cfg,
+              SynodServer.Options.defaults(),
+              PlaceholderStateMachine::new,
+              List.of(),
+              SynodMain::onFatal);
+    } catch (StartupException e) {
+      err.println("synod: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "synod-shutdown"));
+    return -1;
+  }
+
+  /** The replica loop failed: exit so that a restart recovers from disk (fail-stop). */
+  private static void onFatal(Throwable cause) {
+    Logger.getLogger(SynodMain.class.getName())
+        .log(Level.SEVERE, "replica loop failed; exiting", cause);
+    // Not on the loop's thread: the shutdown hook waits for that thread to end.
+    new Thread(() -> System.exit(1), "synod-exit").start();
+  }
+
+  private static void configureLogging() {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty(
+          "java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+    }
+    Logger.getLogger("io.grpc").setLevel(Level.WARNING);
+    Logger.getLogger("io.netty").setLevel(Level.WARNING);
+  }
+}

@@ -1,0 +1,363 @@
+package io.synod.server;
+
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyServerBuilder;
+import io.synod.common.SystemClock;
+import io.synod.raft.RaftConfig;
+import io.synod.raft.replica.LoopConfig;
+import io.synod.raft.replica.ReplicaLoop;
+import io.synod.raft.replica.StateMachine;
+import io.synod.server.client.ClientServer;
+import io.synod.server.client.HttpRouter;
+import io.synod.server.client.MemberEndpoints;
+import io.synod.server.member.ClusterMembers;
+import io.synod.server.member.DataDir;
+import io.synod.server.member.MemberIds;
+import io.synod.server.node.ForwardKind;
+import io.synod.server.node.NodeRunner;
+import io.synod.server.node.Proposer;
+import io.synod.server.peer.PeerService;
+import io.synod.server.peer.PeerStats;
+import io.synod.server.peer.PeerTransport;
+import io.synod.storage.FileLogStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * One Synod member: the shell around one replica of Raft group {@value #GROUP_ID}.
+ *
+ * <pre>
+ *   clients ──▶ ClientServer (gRPC h2c + HTTP/1.1, one port) ──▶ ClientApi services
+ *                                                                   │ propose / read
+ *   peers ──▶ peer server (PeerService) ──deliver──▶ NodeRunner ◀───┘  (Proposer forwards
+ *                                                      │ thread        to the leader)
+ *                                   ReplicaLoop ◀──────┘
+ *                                   ├─ RaftNode
+ *                                   ├─ FileLogStore (DIR/member/group-1)
+ *                                   ├─ StateMachine
+ *                                   └─ PeerTransport ──▶ other members' peer servers
+ * </pre>
+ *
+ * Started by {@link #start}; stopped by {@link #close} in reverse order. Thread-safe.
+ */
+public final class SynodServer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(SynodServer.class.getName());
+
+  /** The Raft group every member runs today (multi-Raft comes later; the id is explicit). */
+  public static final long GROUP_ID = 1;
+
+  /**
+   * Knobs that are not etcd flags.
+   *
+   * @param storage the Raft log's file layout
+   * @param retainEntries log entries kept behind a snapshot for slow followers (etcd: 5000)
+   * @param peers the peer transport's limits
+   * @param grpcThreads threads serving client gRPC calls
+   * @param completionThreads threads completing the replica loop's futures
+   * @param sniffTimeout how long a client connection may take to show its protocol
+   * @param healthTimeout how long {@code /health}'s linearizable read may take
+   */
+  public record Options(
+      FileLogStore.Options storage,
+      long retainEntries,
+      PeerTransport.Options peers,
+      int grpcThreads,
+      int completionThreads,
+      Duration sniffTimeout,
+      Duration healthTimeout) {
+    public static Options defaults() {
+      int cores = Runtime.getRuntime().availableProcessors();
+      return new Options(
+          FileLogStore.Options.defaults(),
+          5_000,
+          PeerTransport.Options.defaults(),
+          Math.max(4, 2 * cores),
+          2,
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(1));
+    }
+
+    /** A copy with another storage layout (tests use small segments). */
+    public Options withStorage(FileLogStore.Options s) {
+      return new Options(
+          s, retainEntries, peers, grpcThreads, completionThreads, sniffTimeout, healthTimeout);
+    }
+  }
+
+  private final ServerContext context;
+  private final FileLogStore store;
+  private final PeerTransport transport;
+  private final NodeRunner runner;
+  private final Server peerServer;
+  private final ClientServer clientServer;
+  private final ExecutorService completions;
+  private final Object closeLock = new Object();
+  private boolean closed;
+
+  private SynodServer(
+      ServerContext context,
+      FileLogStore store,
+      PeerTransport transport,
+      NodeRunner runner,
+      Server peerServer,
+      ClientServer clientServer,
+      ExecutorService completions) {
+    this.context = context;
+    this.store = store;
+    this.transport = transport;
+    this.runner = runner;
+    this.peerServer = peerServer;
+    this.clientServer = clientServer;
+    this.completions = completions;
+  }
+
+  /**
+   * Opens the data directory, starts the replica loop, the peer port and the client port.
+   *
+   * @param stateMachine creates the replicated application (synod-kv's, later)
+   * @param apis the services of the client port beyond health, /version and /health
+   * @param onFatal told when the replica loop failed (the process should exit and recover)
+   * @throws StartupException if the data directory is refused or a port cannot be bound
+   */
+  public static SynodServer start(
+      ServerConfig cfg,
+      Options options,
+      Supplier<StateMachine> stateMachine,
+      List<ClientApi> apis,
+      Consumer<Throwable> onFatal)
+      throws StartupException {
+    DataDir.Opened opened = DataDir.open(cfg, GROUP_ID, options.storage());
+    opened.notes().forEach(n -> LOG.info(n));
+    long self = opened.metadata().memberId();
+    ClusterMembers members = opened.members();
+    List<AutoCloseable> started = new ArrayList<>();
+    started.add(opened.store());
+    try {
+      PeerStats stats = new PeerStats();
+      PeerTransport transport = new PeerTransport(self, members.byId(), options.peers(), stats);
+      started.add(transport);
+      ReplicaLoop loop = newLoop(cfg, options, opened, stateMachine.get(), transport);
+      ExecutorService completions = completionPool(options.completionThreads());
+      started.add(completions::shutdownNow);
+      NodeRunner runner =
+          new NodeRunner(
+              GROUP_ID,
+              loop,
+              SystemClock.INSTANCE,
+              NodeRunner.Options.defaults(Duration.ofMillis(cfg.heartbeatMillis())),
+              completions,
+              onFatal);
+      Proposer proposer = new Proposer(runner, transport);
+      PeerService peerService = new PeerService(self, id -> members.byId().containsKey(id), stats);
+      peerService.addGroup(runner);
+      peerService.registerForward(
+          ForwardKind.PROPOSE, (group, payload) -> proposer.onForwardedProposal(payload));
+      Server peerServer = startPeerServer(cfg, peerService.definition());
+      started.add(() -> peerServer.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
+      runner.start();
+      started.add(runner);
+      ServerContext ctx =
+          new ServerContext(
+              cfg, self, opened.metadata().clusterId(), GROUP_ID, runner, proposer, transport);
+      ClientServer clientServer = startClientServer(cfg, options, ctx, apis);
+      LOG.info(
+          "member "
+              + MemberIds.hex(self)
+              + " ("
+              + cfg.name()
+              + ") of cluster "
+              + MemberIds.hex(ctx.clusterId())
+              + " serving clients on "
+              + clientServer.boundAddresses()
+              + ", peers on "
+              + peerServer.getListenSockets());
+      return new SynodServer(
+          ctx, opened.store(), transport, runner, peerServer, clientServer, completions);
+    } catch (StartupException | RuntimeException e) {
+      java.util.Collections.reverse(started);
+      closeAll(started);
+      throw e;
+    }
+  }
+
+  private static ReplicaLoop newLoop(
+      ServerConfig cfg,
+      Options options,
+      DataDir.Opened opened,
+      StateMachine sm,
+      PeerTransport transport)
+      throws StartupException {
+    RaftConfig raft =
+        RaftConfig.builder(GROUP_ID, opened.metadata().memberId())
+            .ticks(cfg.electionTicks(), 1)
+            .build();
+    LoopConfig defaults = LoopConfig.defaults();
+    LoopConfig loopConfig =
+        new LoopConfig(
+            cfg.snapshotCount(),
+            options.retainEntries(),
+            defaults.pendingProposalsMax(),
+            defaults.pendingReadsMax(),
+            Math.max(defaults.readTimeoutTicks(), 2 * cfg.electionTicks()));
+    try {
+      return new ReplicaLoop(
+          raft, loopConfig, opened.store(), sm, transport, new SplittableRandom());
+    } catch (IllegalStateException e) {
+      throw new StartupException("refusing to start: " + e.getMessage(), e);
+    }
+  }
+
+  private static ExecutorService completionPool(int threads) {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        threads,
+        r -> {
+          Thread t = new Thread(r, "synod-complete-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  private static Server startPeerServer(ServerConfig cfg, ServerServiceDefinition service)
+      throws StartupException {
+    List<InetSocketAddress> addrs = resolve(cfg.listenPeerUrls());
+    NettyServerBuilder b = NettyServerBuilder.forAddress(addrs.get(0));
+    for (SocketAddress extra : addrs.subList(1, addrs.size())) {
+      b.addListenAddress(extra);
+    }
+    // Peer handlers only decode and enqueue, so they run on Netty's threads.
+    Server s =
+        b.directExecutor()
+            .maxInboundMessageSize(64 << 20)
+            .permitKeepAliveTime(5, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .addService(service)
+            .build();
+    try {
+      return s.start();
+    } catch (IOException e) {
+      throw new StartupException(
+          "cannot listen for peers on " + cfg.listenPeerUrls() + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static ClientServer startClientServer(
+      ServerConfig cfg, Options options, ServerContext ctx, List<ClientApi> apis)
+      throws StartupException {
+    HttpRouter router = new HttpRouter();
+    MemberEndpoints.register(router, ctx.runner(), options.healthTimeout());
+    List<ServerServiceDefinition> services = new ArrayList<>();
+    ClientApi.Registry registry =
+        new ClientApi.Registry() {
+          @Override
+          public void grpc(ServerServiceDefinition service) {
+            services.add(service);
+          }
+
+          @Override
+          public HttpRouter http() {
+            return router;
+          }
+        };
+    for (ClientApi api : apis) {
+      api.register(ctx, registry);
+    }
+    ClientServer server =
+        new ClientServer(
+            new ClientServer.Options(
+                resolve(cfg.listenClientUrls()),
+                cfg.grpcMaxReceiveBytes(),
+                Duration.ofMillis(cfg.grpcKeepAliveMinTimeMillis()),
+                options.sniffTimeout(),
+                options.grpcThreads()),
+            services,
+            router);
+    try {
+      return server.start();
+    } catch (IOException e) {
+      server.close();
+      throw new StartupException(
+          "cannot listen for clients on " + cfg.listenClientUrls() + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static List<InetSocketAddress> resolve(List<String> urls) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (String url : urls) {
+      InetSocketAddress a = PeerUrls.address(url);
+      out.add(new InetSocketAddress(a.getHostString(), a.getPort()));
+    }
+    return out;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+
+  public ServerContext context() {
+    return context;
+  }
+
+  public NodeRunner runner() {
+    return runner;
+  }
+
+  public PeerStats peerStats() {
+    return transport.stats();
+  }
+
+  /** The client port's bound addresses. */
+  public List<InetSocketAddress> clientAddresses() {
+    return clientServer.boundAddresses();
+  }
+
+  /** Stops the member: client port, peer port, replica loop, transport, log. */
+  @Override
+  public void close() {
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    List<AutoCloseable> order = new ArrayList<>();
+    order.add(clientServer);
+    order.add(() -> peerServer.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
+    order.add(runner);
+    order.add(transport);
+    order.add(store);
+    order.add(completions::shutdownNow);
+    closeAll(order);
+  }
+
+  /** Closes {@code items} in order, going on past failures. */
+  private static void closeAll(List<AutoCloseable> items) {
+    for (AutoCloseable c : items) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warning("while stopping: " + e);
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,441 @@
+package io.synod.server.node;
+
+import io.synod.common.Bytes;
+import io.synod.common.Clock;
+import io.synod.raft.Envelope;
+import io.synod.raft.RaftNode;
+import io.synod.raft.replica.ReadOutcome;
+import io.synod.raft.replica.ReplicaLoop;
+import io.synod.raft.replica.StateMachine;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs one {@link ReplicaLoop} on a thread of its own: the single writer of the replica's state.
+ * Other threads (gRPC, peer transport, HTTP) hand it work over two bounded inboxes, one for Raft
+ * messages from peers and one for tasks (proposals, reads, admin calls), and get answers through
+ * {@link CompletableFuture}s. A real {@link Clock} drives {@link ReplicaLoop#tick()} every tick
+ * interval (etcd's {@code --heartbeat-interval}); ticks missed while the thread was stalled are
+ * dropped rather than fired in a burst, as etcd's ticker does, so a pause cannot trigger an instant
+ * election.
+ *
+ * <pre>
+ *   peer threads ──deliver(Envelope)──▶ [messages: bounded] ─┐
+ *                                                            ├─▶ loop thread: tick / receive /
+ *   gRPC, HTTP ──propose/read/call──▶ [tasks: bounded] ──────┘     propose / read ─▶ callbacks
+ *                                                                         │
+ *   futures completed on the completion executor  ◀───────────────────────┘
+ * </pre>
+ *
+ * <p><b>Limits.</b> A full message inbox drops the message (Raft tolerates loss; counted). A full
+ * task inbox answers at once: {@link ProposalOutcome.Busy} for a proposal, {@link ReadResult.Retry}
+ * for a read, a {@link RejectedExecutionException} for an admin call. Futures are never completed
+ * on the caller's thread by blocking, and never on the loop thread: dependent actions run on the
+ * completion executor, so a slow client cannot stall the replica.
+ *
+ * <p><b>Failure.</b> An exception out of the loop (a storage failure is fail-stop, a broken
+ * invariant stops the node) stops the runner: every waiting proposal learns {@link
+ * ProposalOutcome.Unknown}, every read {@link ReadResult.Retry}, and {@code onFatal} is told; the
+ * process is expected to exit and recover from disk.
+ *
+ * <p><b>Threads.</b> Public methods are safe from any thread. The loop is touched only by the
+ * runner's thread (it is handed over by {@link Thread#start()}).
+ */
+public final class NodeRunner implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(NodeRunner.class.getName());
+
+  /**
+   * Knobs of a runner.
+   *
+   * @param tickInterval how often the loop ticks (etcd's --heartbeat-interval)
+   * @param messageInboxMax the most Raft messages waiting for the loop
+   * @param taskInboxMax the most proposals, reads and admin calls waiting for the loop
+   * @param batchMax the most messages (and tasks) handled between two looks at the clock
+   */
+  public record Options(
+      Duration tickInterval, int messageInboxMax, int taskInboxMax, int batchMax) {
+    public Options {
+      if (tickInterval.isNegative() || tickInterval.isZero()) {
+        throw new IllegalArgumentException("tickInterval must be positive");
+      }
+      if (messageInboxMax <= 0 || taskInboxMax <= 0 || batchMax <= 0) {
+        throw new IllegalArgumentException("limits must be positive");
+      }
+    }
+
+    public static Options defaults(Duration tickInterval) {
+      return new Options(tickInterval, 16_384, 16_384, 256);
+    }
+  }
+
+  /**
+   * A unit of work for the loop thread. {@link #abandon} answers it when it will never complete:
+   * {@code reachedLoop} says whether it already ran (a proposal that ran may have been appended).
+   */
+  private interface Task {
+    void run();
+
+    void abandon(String reason, boolean reachedLoop);
+  }
+
+  private final long groupId;
+  private final long memberId;
+  private final ReplicaLoop loop;
+  private final Clock clock;
+  private final Options options;
+  private final Executor completions;
+  private final Consumer<Throwable> onFatal;
+  private final ArrayBlockingQueue<Envelope> messages;
+  private final ArrayBlockingQueue<Task> tasks;
+  private final Thread thread;
+  private final LongAdder droppedMessages = new LongAdder();
+  private final LongAdder busyTasks = new LongAdder();
+
+  private volatile boolean sleeping;
+  private volatile boolean stopping;
+  private volatile boolean stopped;
+  private volatile NodeStatus status;
+  private volatile Throwable failure;
+
+  /** Work that reached the loop and waits for its callback; loop thread only. */
+  private final Set<Task> inLoop = new LinkedHashSet<>();
+
+  /**
+   * Prepares a runner for {@code loop}, which must not be used by anyone else from now on. Call
+   * {@link #start()}.
+   *
+   * @param completions runs the completion of every future this runner hands out
+   * @param onFatal told (on the runner's thread) when the loop failed and the runner stopped
+   */
+  public NodeRunner(
+      long groupId,
+      ReplicaLoop loop,
+      Clock clock,
+      Options options,
+      Executor completions,
+      Consumer<Throwable> onFatal) {
+    this.groupId = groupId;
+    this.memberId = loop.node().id();
+    this.loop = loop;
+    this.clock = clock;
+    this.options = options;
+    this.completions = completions;
+    this.onFatal = onFatal;
+    this.messages = new ArrayBlockingQueue<>(options.messageInboxMax());
+    this.tasks = new ArrayBlockingQueue<>(options.taskInboxMax());
+    this.thread = new Thread(this::run, "synod-loop-" + groupId);
+    this.thread.setDaemon(false);
+    this.status = snapshotStatus(true);
+  }
+
+  /** Starts the loop thread. */
+  public void start() {
+    thread.start();
+  }
+
+  public long groupId() {
+    return groupId;
+  }
+
+  public long memberId() {
+    return memberId;
+  }
+
+  /** The state the loop last published. */
+  public NodeStatus status() {
+    return status;
+  }
+
+  /** Raft messages dropped because the inbox was full or the runner had stopped. */
+  public long droppedMessages() {
+    return droppedMessages.sum();
+  }
+
+  /** Tasks answered "busy" because the inbox was full. */
+  public long busyTasks() {
+    return busyTasks.sum();
+  }
+
+  /** Why the loop failed, if it did. */
+  public java.util.Optional<Throwable> failure() {
+    return java.util.Optional.ofNullable(failure);
+  }
+
+  /**
+   * Hands a Raft message from a peer to the loop; never blocks. Returns false (and counts) if it
+   * was dropped.
+   */
+  public boolean deliver(Envelope envelope) {
+    if (stopping || !messages.offer(envelope)) {
+      droppedMessages.increment();
+      return false;
+    }
+    wake();
+    return true;
+  }
+
+  /** Proposes {@code command}; the future learns what became of it. */
+  public CompletableFuture<ProposalOutcome> propose(Bytes command) {
+    CompletableFuture<ProposalOutcome> f = new CompletableFuture<>();
+    submit(
+        new Task() {
+          @Override
+          public void run() {
+            Task self = this;
+            inLoop.add(self);
+            loop.propose(
+                command,
+                outcome -> {
+                  inLoop.remove(self);
+                  complete(f, ProposalOutcome.of(outcome));
+                });
+          }
+
+          @Override
+          public void abandon(String reason, boolean reachedLoop) {
+            complete(
+                f,
+                reachedLoop
+                    ? new ProposalOutcome.Unknown(reason)
+                    : new ProposalOutcome.Busy(reason));
+          }
+        });
+    return f;
+  }
+
+  /**
+   * A linearizable read: once a quorum confirmed the read index and the state machine applied it,
+   * {@code reader} runs on the loop thread (it must be quick and must not keep references into the
+   * state machine) and the future gets its result.
+   */
+  public <T> CompletableFuture<ReadResult<T>> read(Function<StateMachine, T> reader) {
+    CompletableFuture<ReadResult<T>> f = new CompletableFuture<>();
+    submit(
+        new Task() {
+          @Override
+          public void run() {
+            Task self = this;
+            inLoop.add(self);
+            loop.read(
+                outcome -> {
+                  inLoop.remove(self);
+                  ReadResult<T> result;
+                  try {
+                    result = readResult(outcome, reader);
+                  } catch (RuntimeException e) {
+                    // A faulty reader fails its read, not the replica.
+                    completions.execute(() -> f.completeExceptionally(e));
+                    return;
+                  }
+                  complete(f, result);
+                });
+          }
+
+          @Override
+          public void abandon(String reason, boolean reachedLoop) {
+            complete(f, new ReadResult.Retry<>(reason));
+          }
+        });
+    return f;
+  }
+
+  private <T> ReadResult<T> readResult(ReadOutcome outcome, Function<StateMachine, T> reader) {
+    if (outcome instanceof ReadOutcome.Ready r) {
+      return new ReadResult.Value<>(r.readIndex(), reader.apply(loop.stateMachine()));
+    } else if (outcome instanceof ReadOutcome.NotLeader n) {
+      return new ReadResult.NotLeader<>(n.leaderHint());
+    }
+    return new ReadResult.Retry<>(((ReadOutcome.Retry) outcome).reason());
+  }
+
+  /**
+   * Runs {@code fn} on the loop thread (status queries, serializable reads, membership changes
+   * later). {@code fn} must be quick. The future fails with {@link RejectedExecutionException} if
+   * the inbox is full or the runner stopped.
+   */
+  public <T> CompletableFuture<T> call(Function<ReplicaLoop, T> fn) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    submit(
+        new Task() {
+          @Override
+          public void run() {
+            T value;
+            try {
+              value = fn.apply(loop);
+            } catch (RuntimeException e) {
+              completions.execute(() -> f.completeExceptionally(e));
+              return;
+            }
+            complete(f, value);
+          }
+
+          @Override
+          public void abandon(String reason, boolean reachedLoop) {
+            completions.execute(
+                () -> f.completeExceptionally(new RejectedExecutionException(reason)));
+          }
+        });
+    return f;
+  }
+
+  private void submit(Task task) {
+    if (stopping) {
+      task.abandon("node stopped", false);
+      return;
+    }
+    if (!tasks.offer(task)) {
+      busyTasks.increment();
+      task.abandon("too many requests waiting for the replica loop", false);
+      return;
+    }
+    // The loop may have drained its inbox for the last time just before the offer.
+    if (stopped && tasks.remove(task)) {
+      task.abandon("node stopped", false);
+      return;
+    }
+    wake();
+  }
+
+  private void wake() {
+    if (sleeping) {
+      LockSupport.unpark(thread);
+    }
+  }
+
+  private <T> void complete(CompletableFuture<T> f, T value) {
+    try {
+      completions.execute(() -> f.complete(value));
+    } catch (RejectedExecutionException e) {
+      f.complete(value);
+    }
+  }
+
+  // ------------------------------------------------------------------ the loop thread
+
+  private void run() {
+    long intervalNanos = options.tickInterval().toNanos();
+    long nextTick = clock.monotonicNanos() + intervalNanos;
+    try {
+      while (!stopping) {
+        long now = clock.monotonicNanos();
+        if (now >= nextTick) {
+          loop.tick();
+          nextTick += intervalNanos;
+          if (now - nextTick >= intervalNanos) {
+            nextTick = now + intervalNanos; // stalled: drop the missed ticks
+          }
+        }
+        int handled = drainOnce();
+        publish(true);
+        if (handled == 0) {
+          sleepUntil(nextTick);
+        }
+      }
+    } catch (Throwable t) {
+      failure = t;
+      LOG.log(Level.SEVERE, "replica loop of group " + groupId + " failed; stopping", t);
+    } finally {
+      stopping = true;
+      stopped = true;
+      abandonAll(failure == null ? "node stopped" : "node failed: " + failure);
+      publish(false);
+    }
+    if (failure != null) {
+      onFatal.accept(failure);
+    }
+  }
+
+  private int drainOnce() {
+    int handled = 0;
+    Envelope e;
+    while (handled < options.batchMax() && (e = messages.poll()) != null) {
+      loop.receive(e);
+      handled++;
+    }
+    int taskCount = 0;
+    Task t;
+    while (taskCount < options.batchMax() && (t = tasks.poll()) != null) {
+      t.run();
+      taskCount++;
+    }
+    return handled + taskCount;
+  }
+
+  private void sleepUntil(long deadlineNanos) {
+    sleeping = true;
+    try {
+      if (messages.isEmpty() && tasks.isEmpty() && !stopping) {
+        long waitNanos = deadlineNanos - clock.monotonicNanos();
+        if (waitNanos > 0) {
+          LockSupport.parkNanos(this, waitNanos);
+        }
+      }
+    } finally {
+      sleeping = false;
+    }
+  }
+
+  private void abandonAll(String reason) {
+    List<Task> reached = new ArrayList<>(inLoop);
+    inLoop.clear();
+    for (Task w : reached) {
+      w.abandon(reason, true);
+    }
+    Task t;
+    while ((t = tasks.poll()) != null) {
+      t.abandon(reason, false);
+    }
+    int dropped = messages.size();
+    messages.clear();
+    droppedMessages.add(dropped);
+  }
+
+  private void publish(boolean running) {
+    NodeStatus s = status;
+    RaftNode n = loop.node();
+    if (s.running() == running
+        && s.term() == n.term()
+        && s.leaderId() == n.leaderId()
+        && s.role() == n.role()
+        && s.commitIndex() == n.commitIndex()
+        && s.appliedIndex() == n.appliedIndex()) {
+      return;
+    }
+    status = snapshotStatus(running);
+  }
+
+  private NodeStatus snapshotStatus(boolean running) {
+    RaftNode n = loop.node();
+    return new NodeStatus(
+        memberId, n.term(), n.leaderId(), n.role(), n.commitIndex(), n.appliedIndex(), running);
+  }
+
+  /** Stops the loop thread and waits (boundedly) for it; waiting work is answered. */
+  @Override
+  public void close() {
+    stopping = true;
+    LockSupport.unpark(thread);
+    if (Thread.currentThread() == thread) {
+      return;
+    }
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package io.synod.server.peer;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import io.synod.common.Bytes;
+import io.synod.raft.Envelope;
+import io.synod.raft.RaftCodec;
+import io.synod.server.PeerUrls;
+import io.synod.server.member.MemberIds;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The connection to one peer: a bounded queue of outgoing envelopes and one long-lived gRPC stream
+ * that carries them in batches. Never blocks its callers: a full queue drops the envelope (counted;
+ * Raft resends what matters). A broken stream drops what was queued for it and is reopened after a
+ * backoff that doubles up to a cap and resets once a new stream is ready.
+ *
+ * <p><b>Threads.</b> {@link #offer} from any thread (the replica loop). Draining runs on the shared
+ * scheduler, one drain at a time per link (the {@code drainScheduled} flag), so the stream is
+ * written by one thread at a time as gRPC requires. gRPC callbacks only set flags and schedule a
+ * drain.
+ */
+final class PeerLink {
+  private static final Logger LOG = Logger.getLogger(PeerLink.class.getName());
+
+  private final long peerId;
+  private final String url;
+  private final PeerTransport.Options options;
+  private final ScheduledExecutorService scheduler;
+  private final PeerStats stats;
+  private final ManagedChannel channel;
+  private final ArrayBlockingQueue<Envelope> queue;
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+  private volatile ClientCallStreamObserver<byte[]> stream;
+  private volatile ClientCallStreamObserver<byte[]> brokenStream;
+  private volatile long backoffMillis;
+  private volatile boolean closed;
+  private long reopenAtNanos;
+
+  PeerLink(
+      long peerId,
+      List<String> urls,
+      PeerTransport.Options options,
+      ScheduledExecutorService scheduler,
+      PeerStats stats) {
+    this.peerId = peerId;
+    // TODO(membership): try the member's other peer URLs when the first one fails.
+    this.url = urls.get(0);
+    this.options = options;
+    this.scheduler = scheduler;
+    this.stats = stats;
+    this.queue = new ArrayBlockingQueue<>(options.queueMessagesMax());
+    this.backoffMillis = options.backoffMin().toMillis();
+    InetSocketAddress a = PeerUrls.address(url);
+    this.channel =
+        NettyChannelBuilder.forAddress(a.getHostString(), a.getPort())
+            .usePlaintext()
+            .maxInboundMessageSize(PeerMethods.MESSAGE_BYTES_MAX)
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveTimeout(10, TimeUnit.SECONDS)
+            .disableRetry()
+            .build();
+  }
+
+  long peerId() {
+    return peerId;
+  }
+
+  /** Queues {@code e} for sending; drops it (counted) if the queue is full. Never blocks. */
+  void offer(Envelope e) {
+    int size = RaftCodec.size(e);
+    if (closed || queuedBytes.get() + size > options.queueBytesMax() || !queue.offer(e)) {
+      stats.droppedQueueFull.increment();
+      return;
+    }
+    queuedBytes.addAndGet(size);
+    scheduleDrain();
+  }
+
+  /** A unary forward call to this peer. */
+  CompletableFuture<Bytes> forward(PeerMethods.ForwardRequest request) {
+    CompletableFuture<Bytes> f = new CompletableFuture<>();
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(
+            PeerMethods.FORWARD,
+            CallOptions.DEFAULT.withDeadlineAfter(
+                options.forwardTimeout().toMillis(), TimeUnit.MILLISECONDS)),
+        request.encode(),
+        new io.grpc.stub.StreamObserver<byte[]>() {
+          @Override
+          public void onNext(byte[] value) {
+            f.complete(Bytes.wrapOwned(value));
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            f.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            f.completeExceptionally(new IllegalStateException("forward call returned nothing"));
+          }
+        });
+    return f;
+  }
+
+  private void scheduleDrain() {
+    if (!closed && drainScheduled.compareAndSet(false, true)) {
+      scheduler.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    try {
+      drainOnce();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "peer " + MemberIds.hex(peerId) + ": sending failed", e);
+      ClientCallStreamObserver<byte[]> s = stream;
+      if (s != null) {
+        brokenStream = s;
+      }
+    } finally {
+      drainScheduled.set(false);
+    }
+    // An offer may have come between the last poll and clearing the flag.
+    ClientCallStreamObserver<byte[]> s = stream;
+    if (!queue.isEmpty() && s != null && s.isReady() && brokenStream != s) {
+      scheduleDrain();
+    }
+  }
+
+  private void drainOnce() {
+    if (closed) {
+      return;
+    }
+    ClientCallStreamObserver<byte[]> s = stream;
+    if (s != null && brokenStream == s) {
+      streamBroke(s);
+      return;
+    }
+    if (s == null) {
+      if (System.nanoTime() < reopenAtNanos) {
+        return;
+      }
+      s = open();
+    }
+    while (s.isReady() && !queue.isEmpty()) {
+      List<Bytes> batch = new ArrayList<>();
+      int batchBytes = 0;
+      Envelope e;
+      while ((e = queue.peek()) != null) {
+        int size = RaftCodec.size(e);
+        if (!batch.isEmpty() && batchBytes + size > PeerMethods.BATCH_BYTES_MAX) {
+          break;
+        }
+        queue.poll();
+        queuedBytes.addAndGet(-size);
+        batch.add(RaftCodec.encode(e));
+        batchBytes += size;
+      }
+      s.onNext(PeerMethods.encodeBatch(batch));
+      stats.sent.add(batch.size());
+    }
+  }
+
+  private void streamBroke(ClientCallStreamObserver<byte[]> s) {
+    stream = null;
+    stats.streamFailures.increment();
+    int dropped = queue.size();
+    queue.clear();
+    queuedBytes.set(0);
+    stats.droppedDisconnected.add(dropped);
+    long wait = backoffMillis;
+    backoffMillis = Math.min(wait * 2, options.backoffMax().toMillis());
+    reopenAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
+    scheduler.schedule(this::scheduleDrain, wait, TimeUnit.MILLISECONDS);
+    try {
+      s.cancel("stream broke", null);
+    } catch (RuntimeException ignored) {
+      // Already closed.
+    }
+  }
+
+  private ClientCallStreamObserver<byte[]> open() {
+    final class Responses implements ClientResponseObserver<byte[], byte[]> {
+      private ClientCallStreamObserver<byte[]> requests;
+
+      @Override
+      public void beforeStart(ClientCallStreamObserver<byte[]> requestStream) {
+        this.requests = requestStream;
+        requestStream.setOnReadyHandler(
+            () -> {
+              backoffMillis = options.backoffMin().toMillis();
+              scheduleDrain();
+            });
+      }
+
+      @Override
+      public void onNext(byte[] value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        LOG.log(Level.FINE, "peer " + MemberIds.hex(peerId) + " stream failed: " + t);
+        brokenStream = requests;
+        scheduleDrain();
+      }
+
+      @Override
+      public void onCompleted() {
+        brokenStream = requests;
+        scheduleDrain();
+      }
+    }
+    Responses responses = new Responses();
+    ClientCalls.asyncBidiStreamingCall(
+        channel.newCall(PeerMethods.RAFT, CallOptions.DEFAULT), responses);
+    stream = responses.requests;
+    return responses.requests;
+  }
+
+  void close() {
+    closed = true;
+    ClientCallStreamObserver<byte[]> s = stream;
+    if (s != null) {
+      try {
+        s.onCompleted();
+      } catch (RuntimeException ignored) {
+        // Already broken.
+      }
+    }
+    channel.shutdownNow();
+  }
+
+  void awaitTermination(long millis) throws InterruptedException {
+    channel.awaitTermination(millis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public String toString() {
+    return MemberIds.hex(peerId) + "@" + url;
+  }
+}

@@ -1,0 +1,141 @@
+package io.synod.server.peer;
+
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.synod.common.Bytes;
+import io.synod.raft.Envelope;
+import io.synod.raft.RaftCodec;
+import io.synod.server.node.NodeRunner;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongPredicate;
+
+/**
+ * The incoming half of the peer transport: decodes batches of envelopes off each peer's stream and
+ * hands them to the replica loop of their group, and serves forward calls through the registered
+ * {@link ForwardHandler}s. Bad input is never an error: a malformed frame or envelope, an envelope
+ * for another member, from an unknown member or for a group this node does not run is dropped and
+ * counted ({@link PeerStats}).
+ *
+ * <p>Runs on gRPC's threads; never blocks (a full loop inbox drops the envelope).
+ */
+public final class PeerService {
+  private final long selfId;
+  private final LongPredicate isKnownMember;
+  private final Map<Long, NodeRunner> groups = new ConcurrentHashMap<>();
+  private final Map<Integer, ForwardHandler> forwardHandlers = new ConcurrentHashMap<>();
+  private final PeerStats stats;
+
+  public PeerService(long selfId, LongPredicate isKnownMember, PeerStats stats) {
+    this.selfId = selfId;
+    this.isKnownMember = isKnownMember;
+    this.stats = stats;
+  }
+
+  /** Routes envelopes of {@code runner}'s group to it. */
+  public void addGroup(NodeRunner runner) {
+    groups.put(runner.groupId(), runner);
+  }
+
+  /** Serves forward calls of {@code kind} (a {@link io.synod.server.node.ForwardKind}). */
+  public void registerForward(int kind, ForwardHandler handler) {
+    forwardHandlers.put(kind, handler);
+  }
+
+  /** The gRPC service: {@code synod.peer.v1.Peer}. */
+  public ServerServiceDefinition definition() {
+    return ServerServiceDefinition.builder(PeerMethods.SERVICE)
+        .addMethod(PeerMethods.RAFT, ServerCalls.asyncBidiStreamingCall(this::raftStream))
+        .addMethod(PeerMethods.FORWARD, ServerCalls.asyncUnaryCall(this::forward))
+        .build();
+  }
+
+  private StreamObserver<byte[]> raftStream(StreamObserver<byte[]> responses) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(byte[] frame) {
+        List<Bytes> items;
+        try {
+          items = PeerMethods.decodeBatch(frame);
+        } catch (IllegalArgumentException e) {
+          stats.malformed.increment();
+          return;
+        }
+        for (Bytes item : items) {
+          Envelope e;
+          try {
+            e = RaftCodec.decode(item);
+          } catch (IllegalArgumentException malformed) {
+            stats.malformed.increment();
+            continue;
+          }
+          route(e);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // The peer went away; it reconnects by itself.
+      }
+
+      @Override
+      public void onCompleted() {
+        responses.onCompleted();
+      }
+    };
+  }
+
+  private void route(Envelope e) {
+    if (e.to() != selfId || !isKnownMember.test(e.from())) {
+      stats.droppedUnknownMember.increment();
+      return;
+    }
+    NodeRunner runner = groups.get(e.groupId());
+    if (runner == null) {
+      stats.droppedUnknownGroup.increment();
+      return;
+    }
+    if (runner.deliver(e)) {
+      stats.received.increment();
+    } else {
+      stats.droppedInboxFull.increment();
+    }
+  }
+
+  private void forward(byte[] request, StreamObserver<byte[]> response) {
+    PeerMethods.ForwardRequest req;
+    try {
+      req = PeerMethods.ForwardRequest.decode(request);
+    } catch (IllegalArgumentException e) {
+      stats.malformed.increment();
+      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
+      return;
+    }
+    ForwardHandler handler = forwardHandlers.get(req.kind());
+    if (handler == null) {
+      response.onError(
+          Status.UNIMPLEMENTED.withDescription("unknown forward kind " + req.kind()).asException());
+      return;
+    }
+    if (!groups.containsKey(req.groupId())) {
+      stats.droppedUnknownGroup.increment();
+      response.onError(
+          Status.NOT_FOUND.withDescription("unknown raft group " + req.groupId()).asException());
+      return;
+    }
+    handler
+        .handle(req.groupId(), req.payload())
+        .whenComplete(
+            (reply, error) -> {
+              if (error != null) {
+                response.onError(Status.INTERNAL.withDescription(error.toString()).asException());
+              } else {
+                response.onNext(reply.toByteArray());
+                response.onCompleted();
+              }
+            });
+  }
+}
