@@ -362,13 +362,13 @@ public final class NodeRunner implements AutoCloseable {
   private int drainOnce() {
     int handled = 0;
     Envelope e;
-    while (handled < options.batchMax() && (e = messages.poll()) != null) {
+    while (!stopping && handled < options.batchMax() && (e = messages.poll()) != null) {
       loop.receive(e);
       handled++;
     }
     int taskCount = 0;
     Task t;
-    while (taskCount < options.batchMax() && (t = tasks.poll()) != null) {
+    while (!stopping && taskCount < options.batchMax() && (t = tasks.poll()) != null) {
       t.run();
       taskCount++;
     }
