@@ -39,8 +39,8 @@ public final class LocalCluster {
         "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPorts.get(i),
         "--initial-cluster=" + initialCluster,
         "--initial-cluster-token=test-cluster",
-        "--heartbeat-interval=20",
-        "--election-timeout=200");
+        "--heartbeat-interval=50",
+        "--election-timeout=500");
   }
 
   public Path dataDir(int i) {
