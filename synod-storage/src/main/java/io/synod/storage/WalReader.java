@@ -22,6 +22,9 @@ import java.util.function.Consumer;
 public final class WalReader {
   static final int SECTOR_BYTES = 512;
 
+  /** What {@code readSegment} returns for a last segment without a whole header. */
+  private static final long NO_HEADER = -1;
+
   /** What recovery found in the log. */
   public record Result(
       List<SegmentName> segments,
@@ -62,13 +65,25 @@ public final class WalReader {
    */
   public static Result read(
       Disk disk, Path walDir, boolean repairTornTail, Consumer<Located> sink) {
-    List<SegmentName> segments = segments(disk, walDir);
+    List<SegmentName> segments = new ArrayList<>(segments(disk, walDir));
     List<String> notes = new ArrayList<>();
     long lastEnd = 0;
+    long previousEnd = 0;
     for (int i = 0; i < segments.size(); i++) {
       boolean last = i == segments.size() - 1;
       Path file = walDir.resolve(segments.get(i).fileName());
+      previousEnd = lastEnd;
       lastEnd = readSegment(disk, file, segments.get(i), last, repairTornTail, notes, sink);
+    }
+    if (lastEnd == NO_HEADER) {
+      SegmentName name = segments.remove(segments.size() - 1);
+      Path file = walDir.resolve(name.fileName());
+      if (segments.isEmpty() && name.sequence() != 1) {
+        // Older segments are released only once a later preamble is durable: this one's was.
+        throw new CorruptionException(file, 0, "the only segment has no header");
+      }
+      notes.add(removeEmptySegment(disk, walDir, file, repairTornTail));
+      lastEnd = previousEnd;
     }
     long next = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).sequence() + 1;
     Path lastFile =
@@ -76,7 +91,10 @@ public final class WalReader {
     return new Result(List.copyOf(segments), next, lastFile, lastEnd, List.copyOf(notes));
   }
 
-  /** Reads one segment; returns the offset just past its last valid record. */
+  /**
+   * Reads one segment; returns the offset just past its last valid record, or {@link #NO_HEADER} if
+   * it is the last segment and holds no whole header (it was created just before a crash).
+   */
   private static long readSegment(
       Disk disk,
       Path file,
@@ -109,12 +127,12 @@ public final class WalReader {
           // every earlier byte), so it is part of the torn tail.
           notes.add(cutTail(disk, file, data, offset, repair, "data after the end marker"));
         }
-        return offset;
+        return endOf(file, last, first, offset);
       }
       if (d instanceof Decoded.Invalid invalid) {
         if (last && isTorn(data, offset)) {
           notes.add(cutTail(disk, file, data, offset, repair, invalid.reason()));
-          return offset;
+          return endOf(file, last, first, offset);
         }
         throw new CorruptionException(file, offset, invalid.reason());
       }
@@ -126,10 +144,18 @@ public final class WalReader {
       sink.accept(new Located(file, offset, v.bytes(), v.record()));
       offset += v.bytes();
     }
-    if (first) {
+    return endOf(file, last, first, offset);
+  }
+
+  /** The end offset of a segment's records, checking that a segment other than the last has any. */
+  private static long endOf(Path file, boolean last, boolean headerMissing, int offset) {
+    if (!headerMissing) {
+      return offset;
+    }
+    if (!last) {
       throw new CorruptionException(file, 0, "segment has no header");
     }
-    return offset;
+    return NO_HEADER;
   }
 
   private static void checkHeader(Path file, SegmentName name, WalRecord record) {
@@ -152,11 +178,20 @@ public final class WalReader {
 
   /**
    * Whether the invalid record at {@code offset} is one a crash cut short rather than one damaged
-   * afterwards: it runs past the end of the file, its trailer byte was never written, or a whole
+   * afterwards. A torn record is the last thing written: nothing valid follows it, and it is not
+   * whole. It runs past the end of the file, its trailer byte was never written, or a whole
    * 512-byte sector inside it is still zero (written out of order, one sector missing). A whole
-   * record with flipped bits has its trailer and no zero sector, so it is not taken for torn.
+   * record with flipped bits has its trailer and no zero sector; one whose length field is damaged
+   * becomes whole again with that length bit restored, or is followed by the valid records written
+   * after it. Either way it is not taken for torn.
    */
   static boolean isTorn(ByteBuffer data, int offset) {
+    return looksCutShort(data, offset)
+        && !validRecordFollows(data, offset)
+        && !wholeWithDamagedLength(data, offset);
+  }
+
+  private static boolean looksCutShort(ByteBuffer data, int offset) {
     int limit = data.limit();
     if (limit - offset < WalCodec.HEADER_BYTES) {
       return true;
@@ -176,6 +211,60 @@ public final class WalReader {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether a valid record starts anywhere after {@code offset}: then it was not the last write.
+   */
+  private static boolean validRecordFollows(ByteBuffer data, int offset) {
+    int lastNonZero = data.limit() - 1;
+    while (lastNonZero > offset && data.get(lastNonZero) == 0) {
+      lastNonZero--;
+    }
+    for (int at = offset + 1; at <= lastNonZero; at++) {
+      if (WalCodec.decode(data.duplicate().position(at)) instanceof Decoded.Valid) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the record at {@code offset} checks out once one bit of its length is flipped back. */
+  private static boolean wholeWithDamagedLength(ByteBuffer data, int offset) {
+    if (data.limit() - offset < WalCodec.HEADER_BYTES) {
+      return false;
+    }
+    int stored = data.getInt(offset + 4);
+    for (int bit = 0; bit < 32; bit++) {
+      int length = stored ^ (1 << bit);
+      long end = offset + WalCodec.HEADER_BYTES + Integer.toUnsignedLong(length) + 1;
+      if (length < 0 || length > WalCodec.PAYLOAD_BYTES_MAX || end > data.limit()) {
+        continue;
+      }
+      ByteBuffer candidate = ByteBuffer.allocate((int) (end - offset));
+      candidate.put(data.duplicate().position(offset).limit((int) end)).flip();
+      candidate.putInt(4, length);
+      if (WalCodec.decode(candidate) instanceof Decoded.Valid) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Deletes the last segment, which holds no whole header (if {@code repair}), and says so. Its
+   * creation survived a crash, its first write did not; the writer creates it again.
+   */
+  private static String removeEmptySegment(Disk disk, Path walDir, Path file, boolean repair) {
+    if (repair) {
+      disk.delete(file);
+      disk.syncDirectory(walDir);
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s the last segment %s: it has no whole header, so nothing in it was ever synced",
+        repair ? "removed" : "found",
+        file);
   }
 
   /** Zeroes the last segment from {@code offset} on (if {@code repair}) and says so. */

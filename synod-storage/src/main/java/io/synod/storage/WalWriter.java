@@ -24,14 +24,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *                             was created), outside the lock, for everything appended so far
  * </pre>
  *
- * Appends never wait for an fsync: they only take the lock to write into the page cache, and a sync
- * runs with the lock released. Every append that lands before a sync starts rides on it, so under
- * load the number of records per fsync grows with the number of appenders.
+ * Appends never wait for an fsync, except the one that seals a full segment: they only take the
+ * lock to write into the page cache, and a sync runs with the lock released. Every append that
+ * lands before a sync starts rides on it, so under load the number of records per fsync grows with
+ * the number of appenders.
  *
  * <p>Segments are preallocated with zeros (so an fsync of an append rarely changes file metadata)
- * and begin with a header, then the latest hard state and snapshot record of every group, so an old
- * segment can be deleted once a snapshot covers its entries. A failed write or fsync breaks the
- * writer for good: every later call throws (fail-stop).
+ * and begin with a header, then the latest hard state and snapshot record of every group (the
+ * snapshot record repeated as not installed), so an old segment can be deleted once a snapshot
+ * covers its entries. A segment is synced when it is sealed, before the next one is written, so
+ * only the last segment ever holds unsynced records. A failed write or fsync breaks the writer for
+ * good: every later call throws (fail-stop).
  *
  * <p>Thread-safe.
  */
@@ -202,9 +205,15 @@ public final class WalWriter implements AutoCloseable {
     }
   }
 
-  /** Seals the current segment and starts the next one. */
+  /**
+   * Seals the current segment and starts the next one. The sealed segment is synced first: files
+   * reach the disk independently, so otherwise a crash could keep the new segment's records and
+   * lose the end of the old one, a hole recovery cannot tell from damage. This is the one fsync an
+   * append waits for, once per segment.
+   */
   private void cut() {
     Segment old = current;
+    old.file.force();
     sealed.add(old);
     openSegment(new SegmentName(old.name.sequence() + 1, nextIndex));
   }
@@ -218,7 +227,11 @@ public final class WalWriter implements AutoCloseable {
     List<WalRecord> preamble = new ArrayList<>();
     preamble.add(new SegmentHeader(name.sequence(), name.firstIndex()));
     preamble.addAll(lastHardState.values());
-    preamble.addAll(lastSnapshot.values());
+    // A repeat only vouches for the snapshot's term: replaying it as installed would drop the
+    // entries that follow the snapshot in the earlier segments.
+    lastSnapshot
+        .values()
+        .forEach(s -> preamble.add(new SnapshotRecord(s.groupId(), s.index(), s.term(), false)));
     int size = 0;
     for (WalRecord r : preamble) {
       size += WalCodec.encodedSize(r);
