@@ -30,11 +30,18 @@ import java.util.function.Consumer;
  * Writes follow the LogStore contract exactly: appends and hard states go to the log without an
  * fsync and become durable at {@link #sync()}; a crash keeps a prefix of them and may tear the last
  * append. Snapshots are durable when {@link #saveSnapshot} or {@link #installSnapshot} returns.
- * Compaction drops entries from memory and deletes segments a durable snapshot covers.
+ * Compaction drops entries from memory and deletes segments a durable snapshot covers, syncing the
+ * log first when it deletes any (so the snapshot's record is durable before its entry is gone).
  *
- * <p>{@link #open} refuses a damaged directory with a {@link CorruptionException} naming file and
- * offset; only a torn tail of the last segment (an append a crash cut short, never synced) is cut
- * off, and reported in {@link #recoveryNotes()}.
+ * <p>{@link #open} creates the directory durably (a new directory is synced into its parent) and
+ * refuses a damaged one with a {@link CorruptionException} naming file and offset. It repairs only
+ * what a crash can leave, each reported in {@link #recoveryNotes()}: a torn tail of the last
+ * segment (an append a crash cut short, never synced) is cut off; a last segment whose header never
+ * reached the disk is removed; a log that does not lead up to the newest snapshot file (whose
+ * record was not synced) is restarted after it, and the restart recorded.
+ *
+ * <p>Fail-stop: once a write, fsync or snapshot file fails, every later call throws and nothing is
+ * retried; the replica restarts and recovers from disk.
  *
  * <p>Owned by one replica loop; not thread-safe (the write-ahead log underneath is).
  */
@@ -171,7 +178,10 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     }
   }
 
-  /** What recovery had to cut off (a torn tail), one line each; empty after a clean shutdown. */
+  /**
+   * What recovery had to repair (a torn tail cut off, an empty last segment removed, the log
+   * restarted after a newer snapshot), one line each; empty after a clean shutdown.
+   */
   public List<String> recoveryNotes() {
     return recoveryNotes;
   }

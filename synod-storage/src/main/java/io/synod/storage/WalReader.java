@@ -12,12 +12,19 @@ import java.util.function.Consumer;
  * Reads the write-ahead log back at startup, in segment order, and decides what damage means.
  *
  * <p>A record that is not valid in the <em>last</em> segment is the torn tail a crash can leave if
- * it was only partly written: it runs past the end of the file, or one of the 512-byte sectors it
- * covers is still all zero (the preallocated content). The tail from that record on was never
- * synced, so it is cut off (zeroed) and the cut is reported. Anything else is corruption and the
- * reader refuses with a {@link CorruptionException} that names file and offset: a bad checksum in
- * an earlier segment or followed by intact data, a segment header that does not match its name, a
- * gap in the segment sequence. Nothing is repaired silently.
+ * it was only partly written: it runs past the end of the file, its trailer byte or one of the
+ * 512-byte sectors it covers is still all zero (the preallocated content), and no valid record
+ * follows it. The tail from that record on was never synced, so it is cut off (zeroed) and the cut
+ * is reported. Only the last segment can hold unsynced records: the writer syncs a segment when it
+ * seals it. A last segment without a whole header was created just before a crash: it is removed.
+ * Anything else is corruption and the reader refuses with a {@link CorruptionException} that names
+ * file and offset: a bad checksum in an earlier segment or followed by intact data, a record whose
+ * length field is damaged, a segment header that does not match its name, a gap in the segment
+ * sequence. Nothing is repaired silently.
+ *
+ * <p>One damage it cannot see: a flipped bit in the very last record of the log, if that record's
+ * payload holds a whole zero sector, looks like a record written out of order with that sector
+ * missing, and is cut off as torn.
  */
 public final class WalReader {
   static final int SECTOR_BYTES = 512;

@@ -126,7 +126,9 @@ public final class WalWriter implements AutoCloseable {
         s.lastIndex = lastIndexes.get(i);
         if (isLast) {
           s.writeOffset = endOffset;
-          s.preambleEndOffset = endOffset;
+          // Where its preamble ends is not known; taking the end of its records for it would keep
+          // the first append after a restart from sealing a full segment.
+          s.preambleEndOffset = 0;
           w.current = s;
           // What recovery read may still sit only in the page cache: make it durable first.
           s.file.force();
@@ -299,8 +301,25 @@ public final class WalWriter implements AutoCloseable {
    * Deletes the oldest segments whose entries are all at or below {@code index} (a durable snapshot
    * covers them), as long as a later segment's preamble, which repeats the hard state and snapshot
    * record, is durable. The current segment is never deleted.
+   *
+   * <p>If a segment can go, everything appended so far is synced first: the deletion may reach the
+   * disk before any later write, and once the entry at the snapshot's index is gone, only the
+   * snapshot's own record in the log vouches for its term. Without it recovery could not connect
+   * the snapshot to the entries after it, and would drop them, synced or not.
    */
   public void releaseUpTo(long index) {
+    long ticket;
+    lock.lock();
+    try {
+      checkUsable();
+      if (sealed.isEmpty() || sealed.peek().lastIndex > index) {
+        return;
+      }
+      ticket = appendedBytes;
+    } finally {
+      lock.unlock();
+    }
+    sync(ticket);
     lock.lock();
     try {
       checkUsable();
@@ -314,6 +333,9 @@ public final class WalWriter implements AutoCloseable {
         disk.delete(dir.resolve(oldest.name.fileName()));
         directoryDirty = true;
       }
+    } catch (StorageException e) {
+      failure = e;
+      throw e;
     } finally {
       lock.unlock();
     }

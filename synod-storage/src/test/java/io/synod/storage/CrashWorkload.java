@@ -97,10 +97,6 @@ final class CrashWorkload {
     return this;
   }
 
-  FileLogStore store() {
-    return store;
-  }
-
   // ------------------------------------------------------------------ writes
 
   /**
@@ -179,10 +175,23 @@ final class CrashWorkload {
       return;
     }
     long index = from + 1 + random.nextLong(commit() - from);
+    if (random.nextBoolean()) {
+      // Just before a segment's first index: compaction can then delete the snapshot's own entry.
+      for (String name : disk.list(DIR.resolve("wal"))) {
+        long boundary = SegmentName.parse(name).map(n -> n.firstIndex() - 1).orElse(0L);
+        if (boundary > from && boundary <= commit()) {
+          index = boundary;
+        }
+      }
+    }
+    long at = index;
     Bytes data = payload(random.nextInt(300));
-    Snapshot s = new Snapshot(new SnapshotMeta(index, store.term(index), VOTERS), data);
+    Snapshot s = new Snapshot(new SnapshotMeta(at, store.term(at), VOTERS), data);
     write(img -> img.withSavedSnapshot(s), null);
-    snapshotCall(s, () -> store.saveSnapshot(index, VOTERS, data));
+    snapshotCall(s, () -> store.saveSnapshot(at, VOTERS, data));
+    if (!failed && random.nextBoolean()) {
+      compact(at); // as a replica loop does once its state machine took a snapshot
+    }
   }
 
   private void compact() {
@@ -190,10 +199,13 @@ final class CrashWorkload {
     if (store.firstIndex() > snap) {
       return;
     }
-    long index =
+    compact(
         random.nextBoolean()
             ? snap
-            : store.firstIndex() + random.nextLong(snap - store.firstIndex() + 1);
+            : store.firstIndex() + random.nextLong(snap - store.firstIndex() + 1));
+  }
+
+  private void compact(long index) {
     write(img -> img.compactedTo(index), null);
     int segments = store.wal().segmentCount();
     call(() -> store.compact(index));

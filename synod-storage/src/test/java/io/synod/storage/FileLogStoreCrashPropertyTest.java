@@ -23,7 +23,7 @@ class FileLogStoreCrashPropertyTest {
                 new FileLogStore.Options(segmentKiB * 1024L, 2),
                 new CrashWorkload.Coverage())
             .start();
-    for (int crash = 0; crash < 6; crash++) {
+    for (int crash = 0; crash < 8; crash++) {
       workload.run(random.nextInt(120));
       CrashMode now = mode != null ? mode : modes[random.nextInt(modes.length)];
       if (!workload.crashAndRecover(now)) {
@@ -32,7 +32,7 @@ class FileLogStoreCrashPropertyTest {
     }
   }
 
-  @Property(tries = 40)
+  @Property(tries = 250)
   void everyCrashModeKeepsTheSyncedWritesAndAPrefixOfTheRest(
       @ForAll long seed,
       @ForAll @IntRange(min = 4, max = 16) int segmentKiB,
@@ -40,7 +40,7 @@ class FileLogStoreCrashPropertyTest {
     crashRepeatedly(seed, segmentKiB, mode);
   }
 
-  @Property(tries = 40)
+  @Property(tries = 250)
   void crashesOfMixedKindsInOneLifeKeepTheSyncedWrites(
       @ForAll long seed, @ForAll @IntRange(min = 4, max = 16) int segmentKiB) {
     crashRepeatedly(seed, segmentKiB, null);

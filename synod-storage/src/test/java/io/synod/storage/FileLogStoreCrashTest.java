@@ -209,4 +209,48 @@ class FileLogStoreCrashTest {
     assertThat(again.lastIndex()).isEqualTo(20);
     assertThat(again.entries(16, 21, Long.MAX_VALUE)).isEqualTo(entries(16, 5, 2));
   }
+
+  @Test
+  void theFirstAppendAfterARestartSealsAFullSegment() {
+    FaultyDisk disk = new FaultyDisk();
+    FileLogStore store = open(disk);
+    long last = appendUntilASegmentIsCut(store) - 1;
+    store.sync();
+    store.close();
+    long segmentBytes = disk.read(segments(disk).get(0)).length;
+
+    FileLogStore reopened = open(disk);
+    reopened.append(entries(last + 2, 100, 1));
+
+    // It went into a new segment: the resumed one did not grow past its preallocated size.
+    assertThat(reopened.wal().segmentCount()).isEqualTo(3);
+    assertThat(disk.read(segments(disk).get(1)).length).isEqualTo(segmentBytes);
+  }
+
+  @Test
+  void releasingTheSegmentThatHoldsTheSnapshotsEntryKeepsTheSyncedEntriesAfterIt() {
+    FaultyDisk disk = new FaultyDisk();
+    FileLogStore store = open(disk);
+    long snapshotIndex = appendUntilASegmentIsCut(store) - 1;
+    store.append(entries(snapshotIndex + 2, 20, 1));
+    store.setHardState(new HardState(1, 1, snapshotIndex));
+    store.sync();
+    long last = store.lastIndex();
+
+    // A snapshot exactly at the last entry of the first segment, which compaction then deletes:
+    // afterwards only the snapshot record vouches for the snapshot's term.
+    store.saveSnapshot(snapshotIndex, VOTERS, Bytes.utf8("state"));
+    store.compact(snapshotIndex);
+    assertThat(store.wal().segmentCount()).isEqualTo(1);
+    store.append(entries(last + 1, 1, 1));
+    // The deletion reached the disk; the log's unsynced writes did not.
+    disk.crashTearing(segments(disk).get(0), 0, 0);
+
+    FileLogStore recovered = open(disk);
+
+    assertThat(recovered.snapshotMeta().index()).isEqualTo(snapshotIndex);
+    assertThat(recovered.lastIndex()).isEqualTo(last);
+    assertThat(recovered.entries(snapshotIndex + 1, last + 1, Long.MAX_VALUE))
+        .isEqualTo(entries(snapshotIndex + 1, (int) (last - snapshotIndex), 1));
+  }
 }
