@@ -30,11 +30,18 @@ import java.util.function.Consumer;
  * Writes follow the LogStore contract exactly: appends and hard states go to the log without an
  * fsync and become durable at {@link #sync()}; a crash keeps a prefix of them and may tear the last
  * append. Snapshots are durable when {@link #saveSnapshot} or {@link #installSnapshot} returns.
- * Compaction drops entries from memory and deletes segments a durable snapshot covers.
+ * Compaction drops entries from memory and deletes segments a durable snapshot covers, syncing the
+ * log first when it deletes any (so the snapshot's record is durable before its entry is gone).
  *
- * <p>{@link #open} refuses a damaged directory with a {@link CorruptionException} naming file and
- * offset; only a torn tail of the last segment (an append a crash cut short, never synced) is cut
- * off, and reported in {@link #recoveryNotes()}.
+ * <p>{@link #open} creates the directory durably (a new directory is synced into its parent) and
+ * refuses a damaged one with a {@link CorruptionException} naming file and offset. It repairs only
+ * what a crash can leave, each reported in {@link #recoveryNotes()}: a torn tail of the last
+ * segment (an append a crash cut short, never synced) is cut off; a last segment whose header never
+ * reached the disk is removed; a log that does not lead up to the newest snapshot file (whose
+ * record was not synced) is restarted after it, and the restart recorded.
+ *
+ * <p>Fail-stop: once a write, fsync or snapshot file fails, every later call throws and nothing is
+ * retried; the replica restarts and recovers from disk.
  *
  * <p>Owned by one replica loop; not thread-safe (the write-ahead log underneath is).
  */
@@ -47,6 +54,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   private final AutoCloseable dirLock;
   private final List<String> recoveryNotes;
   private long lastTicket;
+  private StorageException failure;
 
   /**
    * Tuning of a store.
@@ -90,7 +98,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
    * @throws StorageException on an IO error, or if another process has the directory open
    */
   public static FileLogStore open(Disk disk, Path dir, long groupId, Options options) {
-    disk.createDirectories(dir);
+    createDurably(disk, dir);
     AutoCloseable lock = disk.lock(dir.resolve("LOCK"));
     try {
       Path walDir = dir.resolve("wal");
@@ -120,10 +128,40 @@ public final class FileLogStore implements LogStore, AutoCloseable {
                   r.hardStates(),
                   r.snapshotRecords(),
                   r.segmentLastIndexes);
-      return new FileLogStore(groupId, options, memory, wal, snapshots, lock, read.notes());
+      List<String> notes = new ArrayList<>(read.notes());
+      if (r.logBehindSnapshot) {
+        // The newest snapshot file is newer than what the log holds (its record was never synced):
+        // the log must say it replaced the log, or entries appended after it would seem to follow
+        // the old entries on the next recovery, leaving a gap or being dropped as unvouched.
+        SnapshotMeta m = snapshot.meta();
+        wal.sync(wal.append(List.of(new SnapshotRecord(groupId, m.index(), m.term(), true))));
+        notes.add(
+            "the log does not lead up to the newest snapshot "
+                + m.index()
+                + "/"
+                + m.term()
+                + ": restarted the log after it");
+      }
+      return new FileLogStore(groupId, options, memory, wal, snapshots, lock, List.copyOf(notes));
     } catch (RuntimeException e) {
       closeQuietly(lock, e);
       throw e;
+    }
+  }
+
+  /**
+   * Creates {@code dir} and its missing parents so that they survive a crash: a new directory's
+   * name is durable only once its parent is synced, and without it every synced write in the store
+   * would vanish with the directory.
+   */
+  private static void createDurably(Disk disk, Path dir) {
+    List<Path> missing = new ArrayList<>();
+    for (Path p = dir.toAbsolutePath(); p != null && !disk.exists(p); p = p.getParent()) {
+      missing.add(0, p);
+    }
+    disk.createDirectories(dir);
+    for (Path created : missing) {
+      disk.syncDirectory(created.getParent());
     }
   }
 
@@ -140,7 +178,10 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     }
   }
 
-  /** What recovery had to cut off (a torn tail), one line each; empty after a clean shutdown. */
+  /**
+   * What recovery had to repair (a torn tail cut off, an empty last segment removed, the log
+   * restarted after a newer snapshot), one line each; empty after a clean shutdown.
+   */
   public List<String> recoveryNotes() {
     return recoveryNotes;
   }
@@ -154,36 +195,43 @@ public final class FileLogStore implements LogStore, AutoCloseable {
 
   @Override
   public HardState hardState() {
+    checkUsable();
     return memory.hardState();
   }
 
   @Override
   public SnapshotMeta snapshotMeta() {
+    checkUsable();
     return memory.snapshotMeta();
   }
 
   @Override
   public Snapshot snapshot() {
+    checkUsable();
     return memory.snapshot();
   }
 
   @Override
   public long firstIndex() {
+    checkUsable();
     return memory.firstIndex();
   }
 
   @Override
   public long lastIndex() {
+    checkUsable();
     return memory.lastIndex();
   }
 
   @Override
   public long term(long index) {
+    checkUsable();
     return memory.term(index);
   }
 
   @Override
   public List<Entry> entries(long from, long toExclusive, long bytesMax) {
+    checkUsable();
     return memory.entries(from, toExclusive, bytesMax);
   }
 
@@ -191,6 +239,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
 
   @Override
   public void append(List<Entry> entries) {
+    checkUsable();
     if (entries.isEmpty()) {
       return;
     }
@@ -199,46 +248,79 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     for (Entry e : entries) {
       records.add(new EntryRecord(groupId, e));
     }
-    lastTicket = wal.append(records);
+    failStop(() -> lastTicket = wal.append(records));
   }
 
   @Override
   public void setHardState(HardState state) {
+    checkUsable();
     memory.setHardState(state);
-    lastTicket = wal.append(List.of(new HardStateRecord(groupId, state)));
+    failStop(() -> lastTicket = wal.append(List.of(new HardStateRecord(groupId, state))));
   }
 
   @Override
   public void installSnapshot(Snapshot snapshot) {
+    checkUsable();
     memory.installSnapshot(snapshot);
-    snapshots.write(snapshot);
     SnapshotMeta m = snapshot.meta();
-    lastTicket = wal.append(List.of(new SnapshotRecord(groupId, m.index(), m.term(), true)));
-    snapshots.prune(options.snapshotsKept());
+    failStop(
+        () -> {
+          snapshots.write(snapshot);
+          lastTicket = wal.append(List.of(new SnapshotRecord(groupId, m.index(), m.term(), true)));
+          snapshots.prune(options.snapshotsKept());
+        });
   }
 
   @Override
   public void saveSnapshot(long index, ConfState confState, Bytes data) {
+    checkUsable();
     memory.saveSnapshot(index, confState, data);
     Snapshot s = memory.snapshot();
-    snapshots.write(s);
-    lastTicket = wal.append(List.of(new SnapshotRecord(groupId, index, s.term(), false)));
-    snapshots.prune(options.snapshotsKept());
+    failStop(
+        () -> {
+          snapshots.write(s);
+          lastTicket = wal.append(List.of(new SnapshotRecord(groupId, index, s.term(), false)));
+          snapshots.prune(options.snapshotsKept());
+        });
   }
 
   @Override
   public void compact(long index) {
+    checkUsable();
     if (index < memory.firstIndex()) {
       return;
     }
     memory.compact(index);
-    lastTicket = wal.append(List.of(new CompactRecord(groupId, index, memory.term(index))));
-    wal.releaseUpTo(Math.min(index, memory.snapshotMeta().index()));
+    failStop(
+        () -> {
+          lastTicket = wal.append(List.of(new CompactRecord(groupId, index, memory.term(index))));
+          wal.releaseUpTo(Math.min(index, memory.snapshotMeta().index()));
+        });
   }
 
   @Override
   public void sync() {
-    wal.sync(lastTicket);
+    checkUsable();
+    failStop(() -> wal.sync(lastTicket));
+  }
+
+  /**
+   * Runs a write; if the disk fails, the store is broken for good: the memory image may already
+   * hold what the disk does not, so every later call throws (the replica restarts from disk).
+   */
+  private void failStop(Runnable write) {
+    try {
+      write.run();
+    } catch (StorageException e) {
+      failure = e;
+      throw e;
+    }
+  }
+
+  private void checkUsable() {
+    if (failure != null) {
+      throw new StorageException("the store failed earlier; restart the replica", failure);
+    }
   }
 
   @Override
@@ -285,6 +367,9 @@ public final class FileLogStore implements LogStore, AutoCloseable {
 
     final List<Long> segmentLastIndexes = new ArrayList<>();
     private Path currentFile;
+
+    /** Set by {@link #build} when the log does not vouch for the newest snapshot and is dropped. */
+    boolean logBehindSnapshot;
 
     Recovery(long groupId) {
       this.groupId = groupId;
@@ -393,6 +478,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     private MemoryLogStore withSnapshot(Snapshot snapshot) {
       List<Entry> after = entriesAfter(snapshot);
       if (after.isEmpty() && !logAgrees(snapshot)) {
+        logBehindSnapshot = true;
         return MemoryLogStore.restored(
             snapshot, snapshot.index(), snapshot.term(), List.of(), HardState.EMPTY);
       }

@@ -12,15 +12,25 @@ import java.util.function.Consumer;
  * Reads the write-ahead log back at startup, in segment order, and decides what damage means.
  *
  * <p>A record that is not valid in the <em>last</em> segment is the torn tail a crash can leave if
- * it was only partly written: it runs past the end of the file, or one of the 512-byte sectors it
- * covers is still all zero (the preallocated content). The tail from that record on was never
- * synced, so it is cut off (zeroed) and the cut is reported. Anything else is corruption and the
- * reader refuses with a {@link CorruptionException} that names file and offset: a bad checksum in
- * an earlier segment or followed by intact data, a segment header that does not match its name, a
- * gap in the segment sequence. Nothing is repaired silently.
+ * it was only partly written: it runs past the end of the file, its trailer byte or one of the
+ * 512-byte sectors it covers is still all zero (the preallocated content), and no valid record
+ * follows it. The tail from that record on was never synced, so it is cut off (zeroed) and the cut
+ * is reported. Only the last segment can hold unsynced records: the writer syncs a segment when it
+ * seals it. A last segment without a whole header was created just before a crash: it is removed.
+ * Anything else is corruption and the reader refuses with a {@link CorruptionException} that names
+ * file and offset: a bad checksum in an earlier segment or followed by intact data, a record whose
+ * length field is damaged, a segment header that does not match its name, a gap in the segment
+ * sequence. Nothing is repaired silently.
+ *
+ * <p>One damage it cannot see: a flipped bit in the very last record of the log, if that record's
+ * payload holds a whole zero sector, looks like a record written out of order with that sector
+ * missing, and is cut off as torn.
  */
 public final class WalReader {
   static final int SECTOR_BYTES = 512;
+
+  /** What {@code readSegment} returns for a last segment without a whole header. */
+  private static final long NO_HEADER = -1;
 
   /** What recovery found in the log. */
   public record Result(
@@ -62,19 +72,25 @@ public final class WalReader {
    */
   public static Result read(
       Disk disk, Path walDir, boolean repairTornTail, Consumer<Located> sink) {
-    List<SegmentName> segments = segments(disk, walDir);
+    List<SegmentName> segments = new ArrayList<>(segments(disk, walDir));
     List<String> notes = new ArrayList<>();
     long lastEnd = 0;
+    long previousEnd = 0;
     for (int i = 0; i < segments.size(); i++) {
       boolean last = i == segments.size() - 1;
       Path file = walDir.resolve(segments.get(i).fileName());
-      long end = readSegment(disk, file, segments.get(i), last, repairTornTail, notes, sink);
-      if (end == UNSTARTED) {
-        notes.add(dropUnstarted(disk, walDir, file, repairTornTail));
-        segments = segments.subList(0, i);
-        break;
+      previousEnd = lastEnd;
+      lastEnd = readSegment(disk, file, segments.get(i), last, repairTornTail, notes, sink);
+    }
+    if (lastEnd == NO_HEADER) {
+      SegmentName name = segments.remove(segments.size() - 1);
+      Path file = walDir.resolve(name.fileName());
+      if (segments.isEmpty() && name.sequence() != 1) {
+        // Older segments are released only once a later preamble is durable: this one's was.
+        throw new CorruptionException(file, 0, "the only segment has no header");
       }
-      lastEnd = end;
+      notes.add(removeEmptySegment(disk, walDir, file, repairTornTail));
+      lastEnd = previousEnd;
     }
     long next = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).sequence() + 1;
     Path lastFile =
@@ -82,12 +98,9 @@ public final class WalReader {
     return new Result(List.copyOf(segments), next, lastFile, lastEnd, List.copyOf(notes));
   }
 
-  /** What {@link #readSegment} returns for a last segment whose header was never written. */
-  private static final long UNSTARTED = -1;
-
   /**
-   * Reads one segment; returns the offset just past its last valid record, or {@link #UNSTARTED} if
-   * it is the last segment and a crash cut its creation short.
+   * Reads one segment; returns the offset just past its last valid record, or {@link #NO_HEADER} if
+   * it is the last segment and holds no whole header (it was created just before a crash).
    */
   private static long readSegment(
       Disk disk,
@@ -107,9 +120,6 @@ public final class WalReader {
       f.read(data, 0);
       data.flip();
     }
-    if (last && isUnstarted(data)) {
-      return UNSTARTED;
-    }
     int offset = 0;
     boolean first = true;
     while (offset < data.limit()) {
@@ -124,12 +134,12 @@ public final class WalReader {
           // every earlier byte), so it is part of the torn tail.
           notes.add(cutTail(disk, file, data, offset, repair, "data after the end marker"));
         }
-        return offset;
+        return endOf(file, last, first, offset);
       }
       if (d instanceof Decoded.Invalid invalid) {
         if (last && isTorn(data, offset)) {
           notes.add(cutTail(disk, file, data, offset, repair, invalid.reason()));
-          return offset;
+          return endOf(file, last, first, offset);
         }
         throw new CorruptionException(file, offset, invalid.reason());
       }
@@ -141,43 +151,18 @@ public final class WalReader {
       sink.accept(new Located(file, offset, v.bytes(), v.record()));
       offset += v.bytes();
     }
-    if (first) {
+    return endOf(file, last, first, offset);
+  }
+
+  /** The end offset of a segment's records, checking that a segment other than the last has any. */
+  private static long endOf(Path file, boolean last, boolean headerMissing, int offset) {
+    if (!headerMissing) {
+      return offset;
+    }
+    if (!last) {
       throw new CorruptionException(file, 0, "segment has no header");
     }
-    return offset;
-  }
-
-  /**
-   * Whether a segment holds no header because a crash interrupted its creation: it is empty, still
-   * all zero from preallocation, or its header is torn. No sync covered it (a sync that covers a
-   * segment covers its header, written first), so the whole segment is a torn tail.
-   */
-  private static boolean isUnstarted(ByteBuffer data) {
-    if (data.limit() == 0) {
-      return true;
-    }
-    Decoded d = WalCodec.decode(data.duplicate());
-    return d instanceof Decoded.End || (d instanceof Decoded.Invalid && isTorn(data, 0));
-  }
-
-  /** Deletes the unstarted last segment (if {@code repair}) and says so. */
-  private static String dropUnstarted(Disk disk, Path walDir, Path file, boolean repair) {
-    long bytes;
-    try (DiskFile f = disk.open(file, false)) {
-      bytes = f.size();
-    }
-    if (repair) {
-      disk.delete(file);
-      disk.syncDirectory(walDir);
-    }
-    return String.format(
-        java.util.Locale.ROOT,
-        "%s the torn tail of %s at offset 0 (the segment has no header: a crash interrupted its"
-            + " creation): %d bytes there were never synced%s",
-        repair ? "cut off" : "found",
-        file,
-        bytes,
-        repair ? "; the segment is deleted" : "");
+    return NO_HEADER;
   }
 
   private static void checkHeader(Path file, SegmentName name, WalRecord record) {
@@ -200,11 +185,20 @@ public final class WalReader {
 
   /**
    * Whether the invalid record at {@code offset} is one a crash cut short rather than one damaged
-   * afterwards: it runs past the end of the file, its trailer byte was never written, or a whole
+   * afterwards. A torn record is the last thing written: nothing valid follows it, and it is not
+   * whole. It runs past the end of the file, its trailer byte was never written, or a whole
    * 512-byte sector inside it is still zero (written out of order, one sector missing). A whole
-   * record with flipped bits has its trailer and no zero sector, so it is not taken for torn.
+   * record with flipped bits has its trailer and no zero sector; one whose length field is damaged
+   * becomes whole again with that length bit restored, or is followed by the valid records written
+   * after it. Either way it is not taken for torn.
    */
   static boolean isTorn(ByteBuffer data, int offset) {
+    return looksCutShort(data, offset)
+        && !validRecordFollows(data, offset)
+        && !wholeWithDamagedLength(data, offset);
+  }
+
+  private static boolean looksCutShort(ByteBuffer data, int offset) {
     int limit = data.limit();
     if (limit - offset < WalCodec.HEADER_BYTES) {
       return true;
@@ -224,6 +218,60 @@ public final class WalReader {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether a valid record starts anywhere after {@code offset}: then it was not the last write.
+   */
+  private static boolean validRecordFollows(ByteBuffer data, int offset) {
+    int lastNonZero = data.limit() - 1;
+    while (lastNonZero > offset && data.get(lastNonZero) == 0) {
+      lastNonZero--;
+    }
+    for (int at = offset + 1; at <= lastNonZero; at++) {
+      if (WalCodec.decode(data.duplicate().position(at)) instanceof Decoded.Valid) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the record at {@code offset} checks out once one bit of its length is flipped back. */
+  private static boolean wholeWithDamagedLength(ByteBuffer data, int offset) {
+    if (data.limit() - offset < WalCodec.HEADER_BYTES) {
+      return false;
+    }
+    int stored = data.getInt(offset + 4);
+    for (int bit = 0; bit < 32; bit++) {
+      int length = stored ^ (1 << bit);
+      long end = offset + WalCodec.HEADER_BYTES + Integer.toUnsignedLong(length) + 1;
+      if (length < 0 || length > WalCodec.PAYLOAD_BYTES_MAX || end > data.limit()) {
+        continue;
+      }
+      ByteBuffer candidate = ByteBuffer.allocate((int) (end - offset));
+      candidate.put(data.duplicate().position(offset).limit((int) end)).flip();
+      candidate.putInt(4, length);
+      if (WalCodec.decode(candidate) instanceof Decoded.Valid) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Deletes the last segment, which holds no whole header (if {@code repair}), and says so. Its
+   * creation survived a crash, its first write did not; the writer creates it again.
+   */
+  private static String removeEmptySegment(Disk disk, Path walDir, Path file, boolean repair) {
+    if (repair) {
+      disk.delete(file);
+      disk.syncDirectory(walDir);
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s the last segment %s: it has no whole header, so nothing in it was ever synced",
+        repair ? "removed" : "found",
+        file);
   }
 
   /** Zeroes the last segment from {@code offset} on (if {@code repair}) and says so. */

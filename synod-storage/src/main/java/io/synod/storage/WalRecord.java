@@ -21,7 +21,8 @@ public sealed interface WalRecord {
   /**
    * A snapshot of {@code groupId} at {@code index} (whose entry had {@code term}) is durable in its
    * own file. {@code installed} says it came from the leader and replaced the whole log; otherwise
-   * the local state machine took it and the entries stay.
+   * the local state machine took it and the entries stay. A segment's preamble repeats the latest
+   * one as not installed: the log it replaced lies in earlier segments.
    */
   record SnapshotRecord(long groupId, long index, long term, boolean installed)
       implements WalRecord {}

@@ -24,15 +24,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *                             was created), outside the lock, for everything appended so far
  * </pre>
  *
- * Appends do not wait for an fsync (except the one append in a segment's worth that seals the full
- * segment): they only take the lock to write into the page cache, and a sync runs with the lock
- * released. Every append that lands before a sync starts rides on it, so under load the number of
- * records per fsync grows with the number of appenders.
+ * Appends never wait for an fsync, except the one that seals a full segment: they only take the
+ * lock to write into the page cache, and a sync runs with the lock released. Every append that
+ * lands before a sync starts rides on it, so under load the number of records per fsync grows with
+ * the number of appenders.
  *
  * <p>Segments are preallocated with zeros (so an fsync of an append rarely changes file metadata)
- * and begin with a header, then the latest hard state and snapshot record of every group, so an old
- * segment can be deleted once a snapshot covers its entries. A failed write or fsync breaks the
- * writer for good: every later call throws (fail-stop).
+ * and begin with a header, then the latest hard state and snapshot record of every group (the
+ * snapshot record repeated as not installed), so an old segment can be deleted once a snapshot
+ * covers its entries. A segment is synced when it is sealed, before the next one is written, so
+ * only the last segment ever holds unsynced records. A failed write or fsync breaks the writer for
+ * good: every later call throws (fail-stop).
  *
  * <p>Thread-safe.
  */
@@ -124,7 +126,9 @@ public final class WalWriter implements AutoCloseable {
         s.lastIndex = lastIndexes.get(i);
         if (isLast) {
           s.writeOffset = endOffset;
-          s.preambleEndOffset = endOffset;
+          // Where its preamble ends is not known; taking the end of its records for it would keep
+          // the first append after a restart from sealing a full segment.
+          s.preambleEndOffset = 0;
           w.current = s;
           // What recovery read may still sit only in the page cache: make it durable first.
           s.file.force();
@@ -204,10 +208,10 @@ public final class WalWriter implements AutoCloseable {
   }
 
   /**
-   * Seals the current segment and starts the next one. The old segment is made durable first (one
-   * fsync per segment, under the lock): recovery reads every segment but the last strictly, so a
-   * crash must never leave a later segment behind an unsynced tail, and the file system may make
-   * the new file durable before the old one's data (etcd's WAL syncs at a cut for the same reason).
+   * Seals the current segment and starts the next one. The sealed segment is synced first: files
+   * reach the disk independently, so otherwise a crash could keep the new segment's records and
+   * lose the end of the old one, a hole recovery cannot tell from damage. This is the one fsync an
+   * append waits for, once per segment.
    */
   private void cut() {
     Segment old = current;
@@ -225,7 +229,11 @@ public final class WalWriter implements AutoCloseable {
     List<WalRecord> preamble = new ArrayList<>();
     preamble.add(new SegmentHeader(name.sequence(), name.firstIndex()));
     preamble.addAll(lastHardState.values());
-    preamble.addAll(lastSnapshot.values());
+    // A repeat only vouches for the snapshot's term: replaying it as installed would drop the
+    // entries that follow the snapshot in the earlier segments.
+    lastSnapshot
+        .values()
+        .forEach(s -> preamble.add(new SnapshotRecord(s.groupId(), s.index(), s.term(), false)));
     int size = 0;
     for (WalRecord r : preamble) {
       size += WalCodec.encodedSize(r);
@@ -293,8 +301,25 @@ public final class WalWriter implements AutoCloseable {
    * Deletes the oldest segments whose entries are all at or below {@code index} (a durable snapshot
    * covers them), as long as a later segment's preamble, which repeats the hard state and snapshot
    * record, is durable. The current segment is never deleted.
+   *
+   * <p>If a segment can go, everything appended so far is synced first: the deletion may reach the
+   * disk before any later write, and once the entry at the snapshot's index is gone, only the
+   * snapshot's own record in the log vouches for its term. Without it recovery could not connect
+   * the snapshot to the entries after it, and would drop them, synced or not.
    */
   public void releaseUpTo(long index) {
+    long ticket;
+    lock.lock();
+    try {
+      checkUsable();
+      if (sealed.isEmpty() || sealed.peek().lastIndex > index) {
+        return;
+      }
+      ticket = appendedBytes;
+    } finally {
+      lock.unlock();
+    }
+    sync(ticket);
     lock.lock();
     try {
       checkUsable();
@@ -308,6 +333,9 @@ public final class WalWriter implements AutoCloseable {
         disk.delete(dir.resolve(oldest.name.fileName()));
         directoryDirty = true;
       }
+    } catch (StorageException e) {
+      failure = e;
+      throw e;
     } finally {
       lock.unlock();
     }

@@ -289,10 +289,10 @@ class WalToolTest {
         .contains("group 7: entries=1..5 (5 records) hard-state none");
     assertThat(r.lines().get(r.lines().size() - 1))
         .isEqualTo(
-            "torn tail: found the torn tail of "
+            "torn tail: found the last segment "
                 + next
-                + " at offset 0 (the segment has no header: a crash interrupted its creation):"
-                + " 4096 bytes there were never synced (a node cuts it off when it starts)");
+                + ": it has no whole header, so nothing in it was ever synced"
+                + " (a node cuts it off when it starts)");
     assertThat(next).exists();
   }
 
