@@ -198,20 +198,29 @@ public final class WalBench implements Callable<Integer> {
         .put("appends", r.appends())
         .put("records", r.records())
         .put("fsyncs", r.fsyncs())
-        .put("segments", r.segments());
+        .put("segments", r.segments())
+        .put("append_p50_us", r.appendP50Micros())
+        .put("append_p99_us", r.appendP99Micros())
+        .put("fsync_p50_us", r.forces().p50Nanos() / 1000)
+        .put("fsync_p99_us", r.forces().p99Nanos() / 1000)
+        .put("fsync_max_us", r.forces().maxNanos() / 1000)
+        .put("fsync_busy_pct", r.fsyncBusyPercent())
+        .put("cpu_process_pct", r.cpu().processPercent())
+        .put("cpu_machine_pct", r.cpu().machinePercent())
+        .put("context_switches_per_s", r.cpu().contextSwitchesPerSecond());
   }
 
   static String table(List<WalLoad.Result> results) {
     StringBuilder b = new StringBuilder();
     b.append(
         "| appenders | appends/s | fsyncs/s | entries/fsync | p50 µs | p99 µs | p99.9 µs | max µs |"
-            + " MB/s |\n");
-    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            + " MB/s | fsync p50 µs | in fsync % | CPU % bench/machine |\n");
+    b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (WalLoad.Result r : results) {
       b.append(
           String.format(
               Locale.ROOT,
-              "| %d | %.0f | %.0f | %.2f | %d | %d | %d | %d | %.2f |%n",
+              "| %d | %.0f | %.0f | %.2f | %d | %d | %d | %d | %.2f | %d | %.0f | %.0f / %.0f |%n",
               r.appenders(),
               r.appendsPerSecond(),
               r.fsyncsPerSecond(),
@@ -220,7 +229,11 @@ public final class WalBench implements Callable<Integer> {
               r.p99Micros(),
               r.p999Micros(),
               r.maxMicros(),
-              r.bytesPerSecond() / 1e6));
+              r.bytesPerSecond() / 1e6,
+              r.forces().p50Nanos() / 1000,
+              r.fsyncBusyPercent(),
+              r.cpu().processPercent(),
+              r.cpu().machinePercent()));
     }
     return b.toString();
   }
@@ -326,6 +339,12 @@ public final class WalBench implements Callable<Integer> {
         b.append("  - ").append(fio.note()).append('\n');
       }
     }
+    b.append(
+        "- fsync p50 µs: the writer's own fsyncs (timed around DiskFile.force); in fsync %: share"
+            + " of the measured window the disk spent in an fsync\n");
+    b.append(
+        "- CPU %: share of all cores used by the benchmark process / by the whole machine in the"
+            + " measured window; a gap is other work competing with the benchmark\n");
     b.append('\n').append(table(results));
     return b.toString();
   }

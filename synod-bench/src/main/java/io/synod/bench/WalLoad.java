@@ -50,7 +50,11 @@ final class WalLoad {
       long p99Micros,
       long p999Micros,
       long maxMicros,
-      int segments) {
+      int segments,
+      long appendP50Micros,
+      long appendP99Micros,
+      TimedDisk.ForceStats forces,
+      CpuMeter.Usage cpu) {
 
     double appendsPerSecond() {
       return appends / durationSeconds;
@@ -67,6 +71,11 @@ final class WalLoad {
     double bytesPerSecond() {
       return bytes / durationSeconds;
     }
+
+    /** The share of the measured window the disk spent inside an fsync, in percent. */
+    double fsyncBusyPercent() {
+      return 100.0 * forces.totalNanos() / (durationSeconds * 1e9);
+    }
   }
 
   private WalLoad() {}
@@ -78,8 +87,9 @@ final class WalLoad {
       int measureSeconds,
       int valueBytes,
       long segmentBytes) {
-    RealDisk.INSTANCE.createDirectories(dir);
-    try (WalWriter wal = WalWriter.create(RealDisk.INSTANCE, dir, segmentBytes)) {
+    TimedDisk disk = new TimedDisk(RealDisk.INSTANCE);
+    disk.createDirectories(dir);
+    try (WalWriter wal = WalWriter.create(disk, dir, segmentBytes)) {
       long startNanos = System.nanoTime();
       long measureStartNanos = startNanos + TimeUnit.SECONDS.toNanos(warmupSeconds);
       long measureEndNanos = measureStartNanos + TimeUnit.SECONDS.toNanos(measureSeconds);
@@ -107,17 +117,23 @@ final class WalLoad {
       sleepUntil(measureStartNanos);
       long fsyncsBefore = wal.syncCount();
       long recordsBefore = wal.recordCount();
+      CpuMeter cpu = CpuMeter.start();
+      disk.takeForceStats();
       sleepUntil(measureEndNanos);
       long fsyncsAfter = wal.syncCount();
       long recordsAfter = wal.recordCount();
+      TimedDisk.ForceStats forces = disk.takeForceStats();
+      CpuMeter.Usage cpuUsage = cpu.stop();
       awaitAppenders(done, appenders);
       if (failure.get() != null) {
         throw new IllegalStateException("an appender failed", failure.get());
       }
       Histogram latency = new Histogram(3);
+      Histogram appendLatency = new Histogram(3);
       long appends = 0;
       for (Appender a : all) {
         latency.add(a.latencyNanos);
+        appendLatency.add(a.appendNanos);
         appends += a.measuredAppends;
       }
       long records = recordsAfter - recordsBefore;
@@ -132,7 +148,11 @@ final class WalLoad {
           micros(latency.getValueAtPercentile(99)),
           micros(latency.getValueAtPercentile(99.9)),
           micros(latency.getMaxValue()),
-          wal.segmentCount());
+          wal.segmentCount(),
+          micros(appendLatency.getValueAtPercentile(50)),
+          micros(appendLatency.getValueAtPercentile(99)),
+          forces,
+          cpuUsage);
     }
   }
 
@@ -189,6 +209,10 @@ final class WalLoad {
     private final long measureStartNanos;
     private final long measureEndNanos;
     final Histogram latencyNanos = new Histogram(3);
+
+    /** The append alone: waiting for the writer's lock, encoding and writing to the page cache. */
+    final Histogram appendNanos = new Histogram(3);
+
     long measuredAppends;
 
     Appender(
@@ -210,10 +234,12 @@ final class WalLoad {
         }
         WalRecord r = new EntryRecord(groupId, Entry.normal(1, index, data));
         long ticket = wal.append(List.of(r));
+        long appended = System.nanoTime();
         wal.sync(ticket);
         long end = System.nanoTime();
         if (start - measureStartNanos >= 0 && end - measureEndNanos <= 0) {
           latencyNanos.recordValue(end - start);
+          appendNanos.recordValue(appended - start);
           measuredAppends++;
         }
       }
