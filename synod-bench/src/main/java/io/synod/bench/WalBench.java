@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -83,6 +84,22 @@ public final class WalBench implements Callable<Integer> {
       names = "--results",
       description = "where to write wal-<date>.json and .md (default: <repo>/bench/results)")
   Path resultsDir;
+
+  @Option(
+      names = "--sync-mode",
+      defaultValue = "SHARED",
+      description =
+          "SHARED: each appender calls sync(ticket), the writer's group commit; FLUSHER: experiment,"
+              + " one thread syncs and wakes only covered appenders (default: ${DEFAULT-VALUE})")
+  WalLoad.SyncMode syncMode;
+
+  @Option(
+      names = "--wait-quiet",
+      defaultValue = "0",
+      description =
+          "before each run wait up to this many seconds for the machine to be under"
+              + " 20% CPU busy (shared machines); 0 does not wait (default: ${DEFAULT-VALUE})")
+  int waitQuietSeconds;
 
   @Option(names = "--no-save", description = "print only; write no results file")
   boolean noSave;
@@ -165,9 +182,11 @@ public final class WalBench implements Callable<Integer> {
       System.err.printf(
           "wal-bench: %d appenders, %d s warm-up + %d s...%n",
           appenders, warmupSeconds, measureSeconds);
+      waitForQuiet();
       Path runDir = testDir.resolve("appenders-" + appenders);
       WalLoad.Result r =
-          WalLoad.run(runDir, appenders, warmupSeconds, measureSeconds, valueBytes, segmentBytes);
+          WalLoad.run(
+              runDir, appenders, warmupSeconds, measureSeconds, valueBytes, segmentBytes, syncMode);
       deleteTree(runDir);
       results.add(r);
       System.out.println(runJson(r));
@@ -182,9 +201,34 @@ public final class WalBench implements Callable<Integer> {
     return 0;
   }
 
+  private static final double QUIET_BUSY_PERCENT_MAX = 20;
+
+  /** Waits, at most {@code --wait-quiet} seconds, until other work stops using the cores. */
+  private void waitForQuiet() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitQuietSeconds);
+    while (System.nanoTime() - deadline < 0) {
+      CpuMeter m = CpuMeter.start();
+      try {
+        TimeUnit.SECONDS.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for a quiet machine", e);
+      }
+      double busy = m.stop().machinePercent();
+      if (busy >= 0 && busy < QUIET_BUSY_PERCENT_MAX) {
+        return;
+      }
+      System.err.printf(Locale.ROOT, "wal-bench: machine %.0f%% busy, waiting...%n", busy);
+    }
+    if (waitQuietSeconds > 0) {
+      System.err.println("wal-bench: machine still busy; running anyway (see the CPU columns)");
+    }
+  }
+
   private Json runJson(WalLoad.Result r) {
     return new Json()
         .put("appenders", r.appenders())
+        .put("sync_mode", r.syncMode().name().toLowerCase(Locale.ROOT))
         .put("duration_s", r.durationSeconds())
         .put("appends_per_s", r.appendsPerSecond())
         .put("fsyncs_per_s", r.fsyncsPerSecond())
@@ -260,7 +304,8 @@ public final class WalBench implements Callable<Integer> {
             .put("warmup_s", warmupSeconds)
             .put("seconds", measureSeconds)
             .put("value_bytes", valueBytes)
-            .put("segment_bytes", segmentBytes);
+            .put("segment_bytes", segmentBytes)
+            .put("sync_mode", syncMode.name().toLowerCase(Locale.ROOT));
     List<String> runs = results.stream().map(r -> "    " + runJson(r)).toList();
     String json =
         "{\n"
@@ -319,6 +364,11 @@ public final class WalBench implements Callable<Integer> {
             warmupSeconds,
             measureSeconds,
             segmentBytes));
+    if (syncMode == WalLoad.SyncMode.FLUSHER) {
+      b.append(
+          "- sync mode FLUSHER (experiment): one thread calls sync for everyone and wakes only the"
+              + " appenders its fsync covered\n");
+    }
     if (fio == null) {
       b.append("- fio: skipped\n");
     } else {

@@ -38,9 +38,18 @@ import org.HdrHistogram.Histogram;
 final class WalLoad {
   static final int STUCK_GRACE_SECONDS = 60;
 
+  /** Who calls {@link WalWriter#sync}. */
+  enum SyncMode {
+    /** Every appender calls {@code sync(ticket)}: the writer's own group commit. */
+    SHARED,
+    /** Experiment: one {@link SyncFlusher} thread syncs and wakes only the covered appenders. */
+    FLUSHER
+  }
+
   /** What one run measured. Latencies are in microseconds. */
   record Result(
       int appenders,
+      SyncMode syncMode,
       double durationSeconds,
       long appends,
       long records,
@@ -86,7 +95,8 @@ final class WalLoad {
       int warmupSeconds,
       int measureSeconds,
       int valueBytes,
-      long segmentBytes) {
+      long segmentBytes,
+      SyncMode syncMode) {
     TimedDisk disk = new TimedDisk(RealDisk.INSTANCE);
     disk.createDirectories(dir);
     try (WalWriter wal = WalWriter.create(disk, dir, segmentBytes)) {
@@ -95,9 +105,19 @@ final class WalLoad {
       long measureEndNanos = measureStartNanos + TimeUnit.SECONDS.toNanos(measureSeconds);
       CountDownLatch done = new CountDownLatch(appenders);
       AtomicReference<Throwable> failure = new AtomicReference<>();
+      long deadlineNanos = measureEndNanos + TimeUnit.SECONDS.toNanos(STUCK_GRACE_SECONDS);
+      SyncFlusher flusher = new SyncFlusher(wal, deadlineNanos);
+      Thread flusherThread = null;
+      if (syncMode == SyncMode.FLUSHER) {
+        flusherThread = new Thread(() -> runFlusher(flusher, failure), "sync-flusher");
+        flusherThread.setDaemon(true);
+        flusherThread.start();
+      }
+      Durability durability = syncMode == SyncMode.FLUSHER ? flusher::awaitDurable : wal::sync;
       List<Appender> all = new ArrayList<>();
       for (int i = 0; i < appenders; i++) {
-        Appender a = new Appender(wal, i + 1, valueBytes, measureStartNanos, measureEndNanos);
+        Appender a =
+            new Appender(wal, durability, i + 1, valueBytes, measureStartNanos, measureEndNanos);
         all.add(a);
         Thread t =
             new Thread(
@@ -125,6 +145,10 @@ final class WalLoad {
       TimedDisk.ForceStats forces = disk.takeForceStats();
       CpuMeter.Usage cpuUsage = cpu.stop();
       awaitAppenders(done, appenders);
+      flusher.stop();
+      if (flusherThread != null) {
+        joinUntil(flusherThread, deadlineNanos);
+      }
       if (failure.get() != null) {
         throw new IllegalStateException("an appender failed", failure.get());
       }
@@ -139,6 +163,7 @@ final class WalLoad {
       long records = recordsAfter - recordsBefore;
       return new Result(
           appenders,
+          syncMode,
           measureSeconds,
           appends,
           records,
@@ -153,6 +178,32 @@ final class WalLoad {
           micros(appendLatency.getValueAtPercentile(99)),
           forces,
           cpuUsage);
+    }
+  }
+
+  /** Returns once everything appended up to {@code ticket} is durable. */
+  @FunctionalInterface
+  private interface Durability {
+    void awaitDurable(long ticket);
+  }
+
+  private static void runFlusher(SyncFlusher flusher, AtomicReference<Throwable> failure) {
+    try {
+      flusher.run();
+    } catch (Throwable e) {
+      failure.compareAndSet(null, e);
+    }
+  }
+
+  private static void joinUntil(Thread t, long deadlineNanos) {
+    try {
+      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the sync flusher", e);
+    }
+    if (t.isAlive()) {
+      throw new IllegalStateException("sync flusher did not stop");
     }
   }
 
@@ -204,6 +255,7 @@ final class WalLoad {
   /** One appender thread's loop and what it measured; confined to that thread until it ends. */
   private static final class Appender {
     private final WalWriter wal;
+    private final Durability durability;
     private final long groupId;
     private final byte[] value;
     private final long measureStartNanos;
@@ -216,8 +268,14 @@ final class WalLoad {
     long measuredAppends;
 
     Appender(
-        WalWriter wal, long groupId, int valueBytes, long measureStartNanos, long measureEndNanos) {
+        WalWriter wal,
+        Durability durability,
+        long groupId,
+        int valueBytes,
+        long measureStartNanos,
+        long measureEndNanos) {
       this.wal = wal;
+      this.durability = durability;
       this.groupId = groupId;
       this.value = new byte[valueBytes];
       new SplittableRandom(groupId).nextBytes(value);
@@ -235,7 +293,7 @@ final class WalLoad {
         WalRecord r = new EntryRecord(groupId, Entry.normal(1, index, data));
         long ticket = wal.append(List.of(r));
         long appended = System.nanoTime();
-        wal.sync(ticket);
+        durability.awaitDurable(ticket);
         long end = System.nanoTime();
         if (start - measureStartNanos >= 0 && end - measureEndNanos <= 0) {
           latencyNanos.recordValue(end - start);
