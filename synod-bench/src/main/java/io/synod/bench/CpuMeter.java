@@ -22,7 +22,14 @@ final class CpuMeter {
    * Shares of all cores in percent (100 = every core busy for the whole window); -1 where the
    * platform does not tell.
    */
-  record Usage(double processPercent, double machinePercent, double contextSwitchesPerSecond) {}
+  record Usage(double processPercent, double machinePercent, double contextSwitchesPerSecond) {
+    /** The share of the cores other processes (and the kernel's own threads) used, 0 if unknown. */
+    double otherPercent() {
+      return processPercent < 0 || machinePercent < 0
+          ? 0
+          : Math.max(0, machinePercent - processPercent);
+    }
+  }
 
   private CpuMeter() {}
 

@@ -101,6 +101,14 @@ public final class WalBench implements Callable<Integer> {
               + " 20% CPU busy (shared machines); 0 does not wait (default: ${DEFAULT-VALUE})")
   int waitQuietSeconds;
 
+  @Option(
+      names = "--tries",
+      defaultValue = "1",
+      description =
+          "runs per appender count at most: a run during which other work used over 15% of the"
+              + " cores is repeated, and the least disturbed one kept (default: ${DEFAULT-VALUE})")
+  int tries;
+
   @Option(names = "--no-save", description = "print only; write no results file")
   boolean noSave;
 
@@ -148,6 +156,10 @@ public final class WalBench implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "--seconds >= 1, --warmup, --value-bytes, --fio-seconds >= 0");
     }
+    if (tries < 1 || tries > 10 || waitQuietSeconds < 0) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--tries in 1..10, --wait-quiet >= 0");
+    }
     if (segmentBytes < 4096) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--segment-bytes >= 4096");
     }
@@ -179,15 +191,34 @@ public final class WalBench implements Callable<Integer> {
     }
     List<WalLoad.Result> results = new ArrayList<>();
     for (int appenders : appenderCounts) {
-      System.err.printf(
-          "wal-bench: %d appenders, %d s warm-up + %d s...%n",
-          appenders, warmupSeconds, measureSeconds);
-      waitForQuiet();
-      Path runDir = testDir.resolve("appenders-" + appenders);
-      WalLoad.Result r =
-          WalLoad.run(
-              runDir, appenders, warmupSeconds, measureSeconds, valueBytes, segmentBytes, syncMode);
-      deleteTree(runDir);
+      WalLoad.Result r = null;
+      for (int attempt = 1; attempt <= tries; attempt++) {
+        System.err.printf(
+            "wal-bench: %d appenders, %d s warm-up + %d s (try %d of %d)...%n",
+            appenders, warmupSeconds, measureSeconds, attempt, tries);
+        waitForQuiet();
+        Path runDir = testDir.resolve("appenders-" + appenders);
+        WalLoad.Result t =
+            WalLoad.run(
+                runDir,
+                appenders,
+                warmupSeconds,
+                measureSeconds,
+                valueBytes,
+                segmentBytes,
+                syncMode);
+        deleteTree(runDir);
+        if (r == null || t.cpu().otherPercent() < r.cpu().otherPercent()) {
+          r = t;
+        }
+        if (r.cpu().otherPercent() <= OTHER_BUSY_PERCENT_MAX) {
+          break;
+        }
+        System.err.printf(
+            Locale.ROOT,
+            "wal-bench: other work used %.0f%% of the cores during the run%n",
+            t.cpu().otherPercent());
+      }
       results.add(r);
       System.out.println(runJson(r));
       System.out.flush();
@@ -202,6 +233,7 @@ public final class WalBench implements Callable<Integer> {
   }
 
   private static final double QUIET_BUSY_PERCENT_MAX = 20;
+  private static final double OTHER_BUSY_PERCENT_MAX = 15;
 
   /** Waits, at most {@code --wait-quiet} seconds, until other work stops using the cores. */
   private void waitForQuiet() {
@@ -251,6 +283,7 @@ public final class WalBench implements Callable<Integer> {
         .put("fsync_busy_pct", r.fsyncBusyPercent())
         .put("cpu_process_pct", r.cpu().processPercent())
         .put("cpu_machine_pct", r.cpu().machinePercent())
+        .put("cpu_other_pct", r.cpu().otherPercent())
         .put("context_switches_per_s", r.cpu().contextSwitchesPerSecond());
   }
 
