@@ -118,6 +118,7 @@ public final class WalBench implements Callable<Integer> {
   boolean allowMemoryFs;
 
   private String commandLine = "bin/synod-bench wal";
+  private double fioMachinePercent = -1;
 
   public static void main(String[] args) {
     WalBench bench = new WalBench();
@@ -184,7 +185,9 @@ public final class WalBench implements Callable<Integer> {
       Path fioDir = testDir.resolve("fio");
       Files.createDirectories(fioDir);
       System.err.printf("wal-bench: fio fsync baseline for %d s...%n", fioSeconds);
+      CpuMeter cpu = CpuMeter.start();
       fio = FioProbe.run(fioDir, fioSeconds);
+      fioMachinePercent = cpu.stop().machinePercent();
       deleteTree(fioDir);
       System.err.println(
           "wal-bench: fio " + (fio.measured() ? fio.syncPercentilesMicros() : fio.note()));
@@ -368,7 +371,7 @@ public final class WalBench implements Callable<Integer> {
     System.err.println("wal-bench: wrote " + jsonFile + " and " + mdFile);
   }
 
-  private static Json fioJson(FioProbe fio) {
+  private Json fioJson(FioProbe fio) {
     if (fio == null) {
       return new Json().put("note", "skipped (--fio-seconds 0)");
     }
@@ -378,6 +381,7 @@ public final class WalBench implements Callable<Integer> {
         .put("syncs", fio.syncs())
         .put("sync_mean_us", fio.syncMeanMicros())
         .put("sync_max_us", fio.syncMaxMicros())
+        .put("cpu_machine_pct", fioMachinePercent)
         .put("note", fio.note());
   }
 
@@ -414,10 +418,12 @@ public final class WalBench implements Callable<Integer> {
         b.append(
             String.format(
                 Locale.ROOT,
-                "; mean %.0f, max %d; %d syncs%n",
+                "; mean %.0f, max %d; %d syncs; machine CPU %.0f%% busy meanwhile (fio"
+                    + " included)%n",
                 fio.syncMeanMicros(),
                 fio.syncMaxMicros(),
-                fio.syncs()));
+                fio.syncs(),
+                fioMachinePercent));
       } else {
         b.append("  - ").append(fio.note()).append('\n');
       }
