@@ -18,14 +18,27 @@ final class TimedDisk implements Disk {
   private final Disk delegate;
   private final Object timing = new Object();
   private final Histogram forceNanos = new Histogram(3);
+  private final Histogram gapNanos = new Histogram(3);
   private long forceNanosTotal;
+  private long lastForceEndNanos;
 
   TimedDisk(Disk delegate) {
     this.delegate = delegate;
   }
 
-  /** Fsync statistics since the last call, which starts a new window. */
-  record ForceStats(long count, long totalNanos, long p50Nanos, long p99Nanos, long maxNanos) {}
+  /**
+   * Fsync statistics since the last call, which starts a new window. A gap is the time from the end
+   * of one fsync to the start of the next: the disk idles while the writer gets the next one going.
+   */
+  record ForceStats(
+      long count,
+      long totalNanos,
+      long p50Nanos,
+      long p99Nanos,
+      long maxNanos,
+      long gapP50Nanos,
+      long gapP99Nanos,
+      double gapMeanNanos) {}
 
   ForceStats takeForceStats() {
     synchronized (timing) {
@@ -35,17 +48,25 @@ final class TimedDisk implements Disk {
               forceNanosTotal,
               forceNanos.getValueAtPercentile(50),
               forceNanos.getValueAtPercentile(99),
-              forceNanos.getMaxValue());
+              forceNanos.getMaxValue(),
+              gapNanos.getValueAtPercentile(50),
+              gapNanos.getValueAtPercentile(99),
+              gapNanos.getTotalCount() == 0 ? 0 : gapNanos.getMean());
       forceNanos.reset();
+      gapNanos.reset();
       forceNanosTotal = 0;
       return s;
     }
   }
 
-  private void recordForce(long nanos) {
+  private void recordForce(long startNanos, long endNanos) {
     synchronized (timing) {
-      forceNanos.recordValue(nanos);
-      forceNanosTotal += nanos;
+      forceNanos.recordValue(endNanos - startNanos);
+      forceNanosTotal += endNanos - startNanos;
+      if (lastForceEndNanos != 0 && startNanos - lastForceEndNanos >= 0) {
+        gapNanos.recordValue(startNanos - lastForceEndNanos);
+      }
+      lastForceEndNanos = endNanos;
     }
   }
 
@@ -115,7 +136,7 @@ final class TimedDisk implements Disk {
     public void force() {
       long start = System.nanoTime();
       file.force();
-      recordForce(System.nanoTime() - start);
+      recordForce(start, System.nanoTime());
     }
 
     @Override

@@ -98,7 +98,8 @@ public final class WalBench implements Callable<Integer> {
       defaultValue = "0",
       description =
           "before each run wait up to this many seconds for the machine to be under"
-              + " 20% CPU busy (shared machines); 0 does not wait (default: ${DEFAULT-VALUE})")
+              + " 20% CPU busy and its disk under 20% busy (shared machines); 0 does not wait"
+              + " (default: ${DEFAULT-VALUE})")
   int waitQuietSeconds;
 
   @Option(
@@ -185,6 +186,7 @@ public final class WalBench implements Callable<Integer> {
       Path fioDir = testDir.resolve("fio");
       Files.createDirectories(fioDir);
       System.err.printf("wal-bench: fio fsync baseline for %d s...%n", fioSeconds);
+      waitForQuiet();
       CpuMeter cpu = CpuMeter.start();
       fio = FioProbe.run(fioDir, fioSeconds);
       fioMachinePercent = cpu.stop().machinePercent();
@@ -249,11 +251,16 @@ public final class WalBench implements Callable<Integer> {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for a quiet machine", e);
       }
-      double busy = m.stop().machinePercent();
-      if (busy >= 0 && busy < QUIET_BUSY_PERCENT_MAX) {
+      CpuMeter.Usage u = m.stop();
+      if (u.machinePercent() < QUIET_BUSY_PERCENT_MAX
+          && u.diskBusyPercent() < QUIET_BUSY_PERCENT_MAX) {
         return;
       }
-      System.err.printf(Locale.ROOT, "wal-bench: machine %.0f%% busy, waiting...%n", busy);
+      System.err.printf(
+          Locale.ROOT,
+          "wal-bench: machine CPU %.0f%% busy, disk %.0f%% busy, waiting...%n",
+          u.machinePercent(),
+          u.diskBusyPercent());
     }
     if (waitQuietSeconds > 0) {
       System.err.println("wal-bench: machine still busy; running anyway (see the CPU columns)");
@@ -284,6 +291,9 @@ public final class WalBench implements Callable<Integer> {
         .put("fsync_p99_us", r.forces().p99Nanos() / 1000)
         .put("fsync_max_us", r.forces().maxNanos() / 1000)
         .put("fsync_busy_pct", r.fsyncBusyPercent())
+        .put("fsync_gap_p50_us", r.forces().gapP50Nanos() / 1000)
+        .put("fsync_gap_p99_us", r.forces().gapP99Nanos() / 1000)
+        .put("fsync_gap_mean_us", r.forces().gapMeanNanos() / 1000)
         .put("cpu_process_pct", r.cpu().processPercent())
         .put("cpu_machine_pct", r.cpu().machinePercent())
         .put("cpu_other_pct", r.cpu().otherPercent())
@@ -438,17 +448,21 @@ public final class WalBench implements Callable<Integer> {
     return b.toString();
   }
 
-  /** Deletes {@code dir} and everything under it; a missing directory is fine. */
+  /**
+   * Deletes {@code dir} and everything under it; a missing directory is fine. A second pass takes
+   * what a still-running writer created during the first (an interrupted run's shutdown hook).
+   */
   static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+    for (int pass = 1; Files.exists(dir); pass++) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      } catch (IOException | UncheckedIOException e) {
+        if (pass >= 2) {
+          throw new IllegalStateException("cannot delete " + dir, e);
+        }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + dir, e);
     }
   }
 }
