@@ -98,7 +98,7 @@ public final class WalBench implements Callable<Integer> {
       defaultValue = "0",
       description =
           "before each run wait up to this many seconds for the machine to be under"
-              + " 20% CPU busy and its disk under 20% busy (shared machines); 0 does not wait"
+              + " 20%% CPU busy and its disk under 20%% busy (shared machines); 0 does not wait"
               + " (default: ${DEFAULT-VALUE})")
   int waitQuietSeconds;
 
@@ -106,7 +106,7 @@ public final class WalBench implements Callable<Integer> {
       names = "--tries",
       defaultValue = "1",
       description =
-          "runs per appender count at most: a run during which other work used over 15% of the"
+          "runs per appender count at most: a run during which other work used over 15%% of the"
               + " cores is repeated, and the least disturbed one kept (default: ${DEFAULT-VALUE})")
   int tries;
 
@@ -133,6 +133,7 @@ public final class WalBench implements Callable<Integer> {
     validate();
     Path root = Path.of(System.getProperty("synod.root", ".")).toAbsolutePath().normalize();
     Path parent = parentDir != null ? parentDir : root.resolve("bench/results/tmp");
+    boolean madeParent = !Files.exists(parent);
     Files.createDirectories(parent);
     Path testDir = parent.resolve("wal-bench-" + ProcessHandle.current().pid()).toAbsolutePath();
     if (Files.exists(testDir)) {
@@ -146,6 +147,9 @@ public final class WalBench implements Callable<Integer> {
     } finally {
       deleteTree(testDir);
       Runtime.getRuntime().removeShutdownHook(cleanup);
+      if (madeParent) {
+        deleteIfEmpty(parent);
+      }
     }
   }
 
@@ -446,6 +450,16 @@ public final class WalBench implements Callable<Integer> {
             + " measured window; a gap is other work competing with the benchmark\n");
     b.append('\n').append(table(results));
     return b.toString();
+  }
+
+  private static void deleteIfEmpty(Path dir) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      if (entries.findAny().isEmpty()) {
+        Files.delete(dir);
+      }
+    } catch (IOException e) {
+      System.err.println("wal-bench: left " + dir + ": " + e.getMessage());
+    }
   }
 
   /**
