@@ -5,6 +5,7 @@ import io.synod.common.Bytes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -175,8 +176,11 @@ public final class MvccStore {
     Version head = index.get(key);
     long rev = revision + 1;
     Version v;
-    if (head == null || head.isTombstone()) {
-      v = Version.put(key, rev, rev, 1, lease, value, head);
+    if (head == null) {
+      v = Version.put(key, rev, rev, 1, lease, value, null);
+    } else if (head.isTombstone()) {
+      // Share the key instance the index already holds.
+      v = Version.put(head.key, rev, rev, 1, lease, value, head);
     } else {
       v = Version.put(head.key, rev, head.createRevision, head.version + 1, lease, value, head);
     }
@@ -279,6 +283,42 @@ public final class MvccStore {
       if (v.prev != null && v.prev.modRevision < rev) {
         v.prev = null;
       }
+    }
+  }
+
+  /**
+   * Checks the structural invariants (for tests and debugging; O(versions)): chains run from new to
+   * old; below the compaction point a key keeps at most one version and never a tombstone; the log
+   * spans exactly {@code [max(2, compactRevision), revision]}.
+   */
+  void checkInvariants() {
+    Assert.that(!writing, "invariants checked during a write");
+    Assert.that(
+        log.lastRevision() == revision,
+        "log ends at %d, store at %d",
+        log.lastRevision(),
+        revision);
+    Assert.that(
+        log.firstRevision() == Math.max(2, compactRevision),
+        "log starts at %d",
+        log.firstRevision());
+    for (Map.Entry<Bytes, Version> e : index.entrySet()) {
+      Assert.that(
+          e.getKey().equals(e.getValue().key), "index key %s holds %s", e.getKey(), e.getValue());
+      int atOrBelowCompact = 0;
+      for (Version v = e.getValue(); v != null; v = v.prev) {
+        Assert.that(v.prev == null || v.prev.modRevision <= v.modRevision, "chain out of order");
+        Assert.that(v.key == e.getValue().key, "chain of %s does not share its key", v.key);
+        if (v.modRevision <= compactRevision) {
+          atOrBelowCompact++;
+          Assert.that(!v.isTombstone(), "tombstone %s kept below the compaction point", v);
+        }
+      }
+      Assert.that(
+          atOrBelowCompact <= 1,
+          "key %s keeps %d versions below the compaction point",
+          e.getKey(),
+          atOrBelowCompact);
     }
   }
 
