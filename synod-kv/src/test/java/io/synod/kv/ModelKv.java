@@ -22,6 +22,12 @@ final class ModelKv {
   long compact = -1;
   final TreeMap<Long, Long> leases = new TreeMap<>();
 
+  /** One change as a watcher sees it, with the key's value at the revision before. */
+  record ModelEvent(long revision, Event.Type type, KeyValue kv, Optional<KeyValue> before) {}
+
+  /** Every change, in revision and sub-revision order. */
+  final List<ModelEvent> events = new ArrayList<>();
+
   ModelKv() {
     states.add(new TreeMap<>());
   }
@@ -101,7 +107,7 @@ final class ModelKv {
     return new KvResponse.LeaseCheckpoint(revision());
   }
 
-  private static Optional<KeyValue> put(TreeMap<Bytes, KeyValue> state, KvCommand.Put p, long rev) {
+  private Optional<KeyValue> put(TreeMap<Bytes, KeyValue> state, KvCommand.Put p, long rev) {
     KeyValue old = state.get(p.key());
     Bytes value = p.ignoreValue() ? old.value() : p.value();
     long lease = p.ignoreLease() ? old.lease() : p.lease();
@@ -110,13 +116,19 @@ final class ModelKv {
             ? new KeyValue(p.key(), rev, rev, 1, value, lease)
             : new KeyValue(p.key(), old.createRevision(), rev, old.version() + 1, value, lease);
     state.put(p.key(), kv);
+    events.add(new ModelEvent(rev, Event.Type.PUT, kv, Optional.ofNullable(latest().get(p.key()))));
     return Optional.ofNullable(old);
   }
 
-  private static List<KeyValue> delete(TreeMap<Bytes, KeyValue> state, Bytes key, Bytes end) {
+  private List<KeyValue> delete(TreeMap<Bytes, KeyValue> state, Bytes key, Bytes end) {
     List<KeyValue> gone = select(state, key, end);
+    long rev = revision() + 1;
     for (KeyValue kv : gone) {
       state.remove(kv.key());
+      KeyValue tombstone = new KeyValue(kv.key(), 0, rev, 0, Bytes.EMPTY, 0);
+      events.add(
+          new ModelEvent(
+              rev, Event.Type.DELETE, tombstone, Optional.ofNullable(latest().get(kv.key()))));
     }
     return gone;
   }
@@ -145,7 +157,13 @@ final class ModelKv {
       return new KvResponse.Error(KvError.LEASE_NOT_FOUND);
     }
     TreeMap<Bytes, KeyValue> next = new TreeMap<>(latest());
-    boolean changed = next.values().removeIf(kv -> kv.lease() == id);
+    boolean changed = false;
+    for (KeyValue kv : latest().values()) {
+      if (kv.lease() == id) {
+        delete(next, kv.key(), Bytes.EMPTY);
+        changed = true;
+      }
+    }
     if (changed) {
       states.add(next);
     }
