@@ -42,9 +42,9 @@ public sealed interface KvResponse {
   record LeaseCheckpoint(long revision) implements KvResponse {}
 
   /**
-   * etcd's HashKV: a hash of the key-value state at {@code hashRevision}'s view, equal on every
-   * replica; {@code revision} is the current revision, {@code compactRevision} the compaction point
-   * (-1 if never compacted).
+   * etcd's HashKV: {@code hash} (an unsigned 32-bit value) of the key-value view at the revision
+   * asked for, equal on every replica; {@code revision} is the current revision, {@code
+   * compactRevision} the compaction point (-1 if never compacted).
    */
   record HashKv(long revision, long hash, long compactRevision) implements KvResponse {}
 

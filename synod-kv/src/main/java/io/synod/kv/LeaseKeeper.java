@@ -119,7 +119,8 @@ public final class LeaseKeeper implements LeaseObserver {
       nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
       for (Deadline d : byId.values()) {
         if (d.revokeProposedAtMillis == NEVER) {
-          remaining.put(d.id, d.atMillis - nowMillis);
+          // At least 1 ms: 0 would clear the checkpoint and give an expired lease its full TTL.
+          remaining.put(d.id, Math.max(1, d.atMillis - nowMillis));
         }
       }
     }

@@ -362,7 +362,7 @@ public final class MvccStore {
   /** Finishes a restore: the same cuts compaction made, so the state equals the original. */
   void sealRestore() {
     Assert.that(
-        log.lastRevision() == revision || log.changeCount() == 0,
+        log.lastRevision() == revision,
         "image log ends at %d, revision is %d",
         log.lastRevision(),
         revision);

@@ -109,18 +109,24 @@ final class RevisionLog {
       revisionsHead++;
       firstRevision++;
     }
-    if (revisionsHead == revisionsEnd && firstRevision < revision) {
-      firstRevision = revision;
-    }
     if (changesHead > changes.length / 2) {
-      System.arraycopy(changes, changesHead, changes, 0, changesEnd - changesHead);
-      Arrays.fill(changes, changesEnd - changesHead, changesEnd, null);
-      changesEnd -= changesHead;
+      // Shift the live part down, into a smaller array if it now uses a quarter or less.
+      int live = changesEnd - changesHead;
+      Version[] target = live * 4 <= changes.length ? new Version[Math.max(64, live * 2)] : changes;
+      System.arraycopy(changes, changesHead, target, 0, live);
+      if (target == changes) {
+        Arrays.fill(changes, live, changesEnd, null);
+      }
+      changes = target;
+      changesEnd = live;
       changesHead = 0;
     }
     if (revisionsHead > starts.length / 2) {
-      System.arraycopy(starts, revisionsHead, starts, 0, revisionsEnd - revisionsHead);
-      revisionsEnd -= revisionsHead;
+      int live = revisionsEnd - revisionsHead;
+      long[] target = live * 4 <= starts.length ? new long[Math.max(64, live * 2)] : starts;
+      System.arraycopy(starts, revisionsHead, target, 0, live);
+      starts = target;
+      revisionsEnd = live;
       revisionsHead = 0;
     }
   }

@@ -91,7 +91,7 @@ final class StoreImage {
     long revision = r.readSigned();
     long compactRevision = r.readSigned();
     long logFirst = r.readSigned();
-    if (revision < 1 || logFirst < 2 || logFirst > revision + 1) {
+    if (revision < 1 || logFirst != Math.max(2, compactRevision) || logFirst > revision + 1) {
       throw new KvCodecException("image revisions out of order");
     }
     store.resetForRestore(revision, compactRevision, logFirst);
