@@ -187,33 +187,7 @@ class WatchPropertyTest {
       model.apply(new KvCommand.Compact(rev, false), kv.index + 1);
       kv.apply(new KvCommand.Compact(rev, false));
     } else if (choice < 70) {
-      long now = kv.sm.revision();
-      long start =
-          switch (r.nextInt(4)) {
-            case 0 -> 0;
-            case 1 -> now + 1 + r.nextInt(3);
-            default -> Math.max(1, now - r.nextInt(8));
-          };
-      CommandGenerator gen = new CommandGenerator(seed, model);
-      Bytes key = r.nextInt(3) == 0 ? Kv.ZERO : gen.key();
-      Bytes end =
-          switch (r.nextInt(4)) {
-            case 0 -> Bytes.EMPTY;
-            case 1 -> Kv.ZERO;
-            default -> gen.rangeEnd();
-          };
-      WatchRequest req =
-          new WatchRequest(
-              key,
-              end,
-              start,
-              false,
-              r.nextInt(5) == 0,
-              r.nextInt(5) == 0,
-              r.nextBoolean(),
-              0,
-              r.nextBoolean());
-      create(client, req, kv.sm);
+      createRandom(r, seed, kv, model, client);
     } else if (choice < 75) {
       List<Incarnation> live = client.watchers.stream().filter(Incarnation::alive).toList();
       if (!live.isEmpty()) {
@@ -230,6 +204,36 @@ class WatchPropertyTest {
       client.refusePercent = List.of(0, 30, 80, 100).get(r.nextInt(4));
     }
     reconnectCanceled(kv, clients);
+  }
+
+  private static void createRandom(Random r, long seed, Kv kv, ModelKv model, Client client) {
+    long now = kv.sm.revision();
+    long start =
+        switch (r.nextInt(4)) {
+          case 0 -> 0;
+          case 1 -> now + 1 + r.nextInt(3);
+          default -> Math.max(1, now - r.nextInt(8));
+        };
+    CommandGenerator gen = new CommandGenerator(seed, model);
+    Bytes key = r.nextInt(3) == 0 ? Kv.ZERO : gen.key();
+    Bytes end =
+        switch (r.nextInt(4)) {
+          case 0 -> Bytes.EMPTY;
+          case 1 -> Kv.ZERO;
+          default -> gen.rangeEnd();
+        };
+    WatchRequest req =
+        new WatchRequest(
+            key,
+            end,
+            start,
+            false,
+            r.nextInt(5) == 0,
+            r.nextInt(5) == 0,
+            r.nextBoolean(),
+            0,
+            r.nextBoolean());
+    create(client, req, kv.sm);
   }
 
   /** A client whose watcher was canceled by compaction resumes from the compact revision. */
