@@ -1,6 +1,5 @@
 package io.synod.kv;
 
-import io.synod.common.Assert;
 import io.synod.common.Bytes;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +35,6 @@ public final class WatchHub {
   private final TreeMap<Bytes, TreeMap<Long, Watcher>> singleKey = new TreeMap<>();
   private final TreeMap<Long, Watcher> ranged = new TreeMap<>();
   private final TreeMap<Long, Watcher> unsynced = new TreeMap<>();
-  private final TreeMap<Long, WatchStream> streams = new TreeMap<>();
 
   private long nextWatcherSeq;
   private long nextStreamSeq;
@@ -55,9 +53,7 @@ public final class WatchHub {
 
   /** Opens a stream whose watchers report to {@code sink}. */
   public WatchStream openStream(WatchSink sink) {
-    WatchStream s = new WatchStream(this, nextStreamSeq++, sink);
-    streams.put(s.seq, s);
-    return s;
+    return new WatchStream(this, nextStreamSeq++, sink);
   }
 
   public int watcherCount() {
@@ -112,10 +108,6 @@ public final class WatchHub {
     }
   }
 
-  void closeStream(WatchStream s) {
-    streams.remove(s.seq);
-  }
-
   private void markUnsynced(Watcher w, long revision, int sub) {
     w.nextRevision = revision;
     w.nextSub = sub;
@@ -159,17 +151,19 @@ public final class WatchHub {
     RevisionLog log = store.log();
     int n = log.count(r);
     TreeMap<Long, List<Item>> batches = new TreeMap<>();
+    // Watchers without prev_kv share one event object per change.
+    Item[] shared = new Item[n];
     for (int sub = 0; sub < n; sub++) {
       Version v = log.change(r, sub);
       TreeMap<Long, Watcher> same = singleKey.get(v.key);
       if (same != null) {
         for (Watcher w : same.values()) {
-          collect(batches, w, r, sub, v);
+          collect(batches, shared, w, r, sub, v);
         }
       }
       for (Watcher w : ranged.values()) {
         if (w.matches(v.key)) {
-          collect(batches, w, r, sub, v);
+          collect(batches, shared, w, r, sub, v);
         }
       }
     }
@@ -181,9 +175,19 @@ public final class WatchHub {
     }
   }
 
-  private void collect(TreeMap<Long, List<Item>> batches, Watcher w, long r, int sub, Version v) {
+  private void collect(
+      TreeMap<Long, List<Item>> batches, Item[] shared, Watcher w, long r, int sub, Version v) {
     if (w.synced && r >= w.nextRevision && w.wants(v)) {
-      batches.computeIfAbsent(w.seq, s -> new ArrayList<>()).add(item(w, r, sub, v));
+      Item it;
+      if (w.prevKv) {
+        it = item(w, r, sub, v);
+      } else {
+        if (shared[sub] == null) {
+          shared[sub] = item(w, r, sub, v);
+        }
+        it = shared[sub];
+      }
+      batches.computeIfAbsent(w.seq, s -> new ArrayList<>()).add(it);
     }
   }
 
@@ -382,6 +386,5 @@ public final class WatchHub {
       }
     }
     deliveredRevision = current;
-    Assert.that(unsynced.size() <= watchers.size(), "unsynced watchers out of the hub");
   }
 }

@@ -98,7 +98,6 @@ public final class WatchStream {
       hub.unregister(w);
     }
     byId.clear();
-    hub.closeStream(this);
   }
 
   public int watcherCount() {
