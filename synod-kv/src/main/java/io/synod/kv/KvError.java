@@ -25,7 +25,12 @@ public enum KvError {
   STOPPED(Code.UNAVAILABLE, "etcdserver: server stopped"),
   NOT_CAPABLE(Code.UNAVAILABLE, "etcdserver: not capable"),
   LEARNER_NOT_SUPPORTED(Code.UNAVAILABLE, "etcdserver: rpc not supported for learner"),
-  WATCH_CANCELED(Code.CANCELED, "etcdserver: watch canceled");
+  WATCH_CANCELED(Code.CANCELED, "etcdserver: watch canceled"),
+  /**
+   * Synod's own: a log entry that does not decode as a command (etcd has no equivalent; it never
+   * reaches the log through the API edge). Every replica answers it the same way.
+   */
+  MALFORMED_COMMAND(Code.INVALID_ARGUMENT, "synod: malformed command");
 
   /** gRPC status codes, without depending on gRPC (the API edge maps them one to one). */
   public enum Code {

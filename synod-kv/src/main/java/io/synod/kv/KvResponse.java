@@ -41,6 +41,13 @@ public sealed interface KvResponse {
 
   record LeaseCheckpoint(long revision) implements KvResponse {}
 
+  /**
+   * etcd's HashKV: {@code hash} (an unsigned 32-bit value) of the key-value view at the revision
+   * asked for, equal on every replica; {@code revision} is the current revision, {@code
+   * compactRevision} the compaction point (-1 if never compacted).
+   */
+  record HashKv(long revision, long hash, long compactRevision) implements KvResponse {}
+
   /** The command failed; nothing changed. */
   record Error(KvError error) implements KvResponse {}
 }

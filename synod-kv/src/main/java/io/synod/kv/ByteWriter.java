@@ -1,0 +1,99 @@
+package io.synod.kv;
+
+import io.synod.common.Bytes;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * A growable byte buffer with the primitives of Synod's binary formats: unsigned LEB128 varints for
+ * lengths and counts, zigzag varints for signed numbers, length-prefixed byte strings. Single-use;
+ * not thread-safe.
+ */
+final class ByteWriter {
+  private byte[] buf;
+  private int size;
+
+  ByteWriter(int initialCapacity) {
+    buf = new byte[Math.max(16, initialCapacity)];
+  }
+
+  int size() {
+    return size;
+  }
+
+  ByteWriter writeByte(int b) {
+    ensure(1);
+    buf[size++] = (byte) b;
+    return this;
+  }
+
+  ByteWriter writeBoolean(boolean b) {
+    return writeByte(b ? 1 : 0);
+  }
+
+  /** An unsigned varint; {@code v} must not be negative. */
+  ByteWriter writeUnsigned(long v) {
+    ensure(10);
+    while ((v & ~0x7FL) != 0) {
+      buf[size++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    buf[size++] = (byte) v;
+    return this;
+  }
+
+  /** A signed number, zigzag-encoded so small magnitudes take few bytes. */
+  ByteWriter writeSigned(long v) {
+    ensure(10);
+    long z = (v << 1) ^ (v >> 63);
+    while ((z & ~0x7FL) != 0) {
+      buf[size++] = (byte) ((z & 0x7F) | 0x80);
+      z >>>= 7;
+    }
+    buf[size++] = (byte) z;
+    return this;
+  }
+
+  ByteWriter writeBytes(Bytes b) {
+    writeUnsigned(b.size());
+    ensure(b.size());
+    b.copyTo(buf, size);
+    size += b.size();
+    return this;
+  }
+
+  ByteWriter writeFixedLong(long v) {
+    ensure(8);
+    for (int i = 7; i >= 0; i--) {
+      buf[size++] = (byte) (v >>> (8 * i));
+    }
+    return this;
+  }
+
+  /** CRC32C of everything written so far. */
+  long crc32c() {
+    CRC32C crc = new CRC32C();
+    crc.update(buf, 0, size);
+    return crc.getValue();
+  }
+
+  /** Feeds everything written so far to {@code crc} and empties the buffer. */
+  void drainTo(CRC32C crc) {
+    crc.update(buf, 0, size);
+    size = 0;
+  }
+
+  Bytes toBytes() {
+    return Bytes.wrapOwned(size == buf.length ? buf : Arrays.copyOf(buf, size));
+  }
+
+  private void ensure(int more) {
+    if (size + more > buf.length) {
+      long wanted = Math.max((long) buf.length * 2, (long) size + more);
+      if (wanted > Integer.MAX_VALUE - 8) {
+        throw new IllegalStateException("encoding larger than 2 GiB");
+      }
+      buf = Arrays.copyOf(buf, (int) wanted);
+    }
+  }
+}

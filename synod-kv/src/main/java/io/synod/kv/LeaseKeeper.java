@@ -1,0 +1,253 @@
+package io.synod.kv;
+
+import io.synod.common.Assert;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The leader's lease clock. It keeps each lease's expiry deadline (not replicated, as in etcd),
+ * renews it on keep-alive, and turns time into commands for the leader to propose: a {@code
+ * LeaseRevoke} when a lease expires (a follower's clock never ends a lease) and periodic {@code
+ * LeaseCheckpoint}s of the remaining TTLs, so that a new leader resumes every lease from its
+ * checkpointed remaining time instead of the full TTL.
+ *
+ * <p>Life cycle: build it with {@link #becomeLeader} when the node becomes leader (it registers as
+ * the table's {@link LeaseObserver} to follow grants and revokes), drive it with {@link #tick} from
+ * the loop's clock, and {@link #stop()} it when the node stops leading. Deterministic: time enters
+ * only as the {@code nowMillis} arguments.
+ *
+ * <p><b>Threads.</b> Confined to the replica loop's thread, like the table it observes.
+ */
+public final class LeaseKeeper implements LeaseObserver {
+  private static final long NEVER = Long.MIN_VALUE;
+
+  private final LeaseTable table;
+  private final LeaseKeeperConfig config;
+
+  private static final class Deadline implements Comparable<Deadline> {
+    final long id;
+    long atMillis;
+
+    /** When the revoke was last proposed, or NEVER: the lease is alive. */
+    long revokeProposedAtMillis = NEVER;
+
+    Deadline(long id, long atMillis) {
+      this.id = id;
+      this.atMillis = atMillis;
+    }
+
+    @Override
+    public int compareTo(Deadline o) {
+      int c = Long.compare(atMillis, o.atMillis);
+      return c != 0 ? c : Long.compare(id, o.id);
+    }
+  }
+
+  private final TreeMap<Long, Deadline> byId = new TreeMap<>();
+
+  /** Deadlines to act on in time order: expiries, and retries of revokes not yet applied. */
+  private final TreeSet<Deadline> queue = new TreeSet<>();
+
+  /** Leases renewed since their last checkpoint; their checkpoint must be cleared. */
+  private final TreeSet<Long> renewed = new TreeSet<>();
+
+  private long nowMillis;
+  private long nextCheckpointAtMillis;
+  private boolean stopped;
+
+  private LeaseKeeper(LeaseTable table, LeaseKeeperConfig config, long nowMillis) {
+    this.table = table;
+    this.config = config;
+    this.nowMillis = nowMillis;
+    this.nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
+  }
+
+  /**
+   * Starts the keeper of a new leader: every lease gets the deadline {@code now + remaining +
+   * grace}, where remaining is the last checkpointed remaining TTL, or the granted TTL if none.
+   */
+  public static LeaseKeeper becomeLeader(
+      LeaseTable table, LeaseKeeperConfig config, long nowMillis) {
+    LeaseKeeper k = new LeaseKeeper(table, config, nowMillis);
+    k.trackAll();
+    table.observe(k);
+    return k;
+  }
+
+  /** The node stopped leading: forget every deadline and stop observing the table. */
+  public void stop() {
+    if (table.observer() == this) {
+      table.observe(null);
+    }
+    byId.clear();
+    queue.clear();
+    renewed.clear();
+    stopped = true;
+  }
+
+  /**
+   * Advances the keeper's clock; returns the commands the leader should propose now: revokes of
+   * expired leases (at most {@link LeaseKeeperConfig#revokesPerTickMax()}, retried after {@link
+   * LeaseKeeperConfig#revokeRetryMillis()} until applied) and, when due or after keep-alives,
+   * checkpoints.
+   */
+  public List<KvCommand> tick(long nowMillis) {
+    Assert.that(!stopped, "tick on a stopped lease keeper");
+    this.nowMillis = Math.max(this.nowMillis, nowMillis);
+    List<KvCommand> out = new ArrayList<>();
+    int revokes = 0;
+    while (!queue.isEmpty()
+        && queue.first().atMillis <= this.nowMillis
+        && revokes < config.revokesPerTickMax()) {
+      Deadline d = queue.pollFirst();
+      d.revokeProposedAtMillis = this.nowMillis;
+      d.atMillis = this.nowMillis + config.revokeRetryMillis();
+      queue.add(d);
+      renewed.remove(d.id);
+      out.add(new KvCommand.LeaseRevoke(d.id));
+      revokes++;
+    }
+    checkpoints(out);
+    return out;
+  }
+
+  private void checkpoints(List<KvCommand> out) {
+    TreeMap<Long, Long> remaining = new TreeMap<>();
+    if (nowMillis >= nextCheckpointAtMillis) {
+      nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
+      for (Deadline d : byId.values()) {
+        if (d.revokeProposedAtMillis == NEVER) {
+          // At least 1 ms: 0 would clear the checkpoint and give an expired lease its full TTL.
+          remaining.put(d.id, Math.max(1, d.atMillis - nowMillis));
+        }
+      }
+    }
+    for (long id : renewed) {
+      // etcd clears the checkpoint on renewal, so a new leader starts from the full TTL again.
+      remaining.putIfAbsent(id, 0L);
+    }
+    renewed.clear();
+    List<KvCommand.Checkpoint> batch = new ArrayList<>();
+    for (var e : remaining.entrySet()) {
+      batch.add(new KvCommand.Checkpoint(e.getKey(), e.getValue()));
+      if (batch.size() == config.checkpointBatchMax()) {
+        out.add(new KvCommand.LeaseCheckpoint(batch));
+        batch = new ArrayList<>();
+      }
+    }
+    if (!batch.isEmpty()) {
+      out.add(new KvCommand.LeaseCheckpoint(batch));
+    }
+  }
+
+  /**
+   * etcd's LeaseKeepAlive: renews the lease's deadline to {@code now + granted TTL} and returns the
+   * granted TTL, or 0 if the lease is unknown or already expired (not an error in etcd).
+   */
+  public long keepAlive(long id, long nowMillis) {
+    Assert.that(!stopped, "keep-alive on a stopped lease keeper");
+    this.nowMillis = Math.max(this.nowMillis, nowMillis);
+    Deadline d = byId.get(id);
+    var info = table.lease(id);
+    if (d == null || info.isEmpty() || isExpired(d)) {
+      return 0;
+    }
+    queue.remove(d);
+    d.atMillis = this.nowMillis + info.get().grantedTtlSeconds() * 1000;
+    queue.add(d);
+    if (info.get().checkpointedRemainingMillis() > 0) {
+      renewed.add(id);
+    }
+    return info.get().grantedTtlSeconds();
+  }
+
+  /**
+   * etcd's LeaseTimeToLive on the leader: the remaining seconds (floored; 0 once expired while its
+   * revoke is pending), the granted TTL and, if asked, the attached keys; TTL -1 if unknown.
+   */
+  public LeaseTimeToLive timeToLive(long id, boolean withKeys, long nowMillis) {
+    Assert.that(!stopped, "time-to-live on a stopped lease keeper");
+    this.nowMillis = Math.max(this.nowMillis, nowMillis);
+    Deadline d = byId.get(id);
+    var info = table.lease(id);
+    if (d == null || info.isEmpty()) {
+      return new LeaseTimeToLive(id, -1, 0, List.of());
+    }
+    long remainingMillis = isExpired(d) ? 0 : Math.max(0, d.atMillis - this.nowMillis);
+    return new LeaseTimeToLive(
+        id,
+        remainingMillis / 1000,
+        info.get().grantedTtlSeconds(),
+        withKeys ? table.keys(id) : List.of());
+  }
+
+  /** Milliseconds until {@code id} expires (0 once expired), or -1 if unknown. For tests/status. */
+  public long remainingMillis(long id) {
+    Deadline d = byId.get(id);
+    if (d == null) {
+      return -1;
+    }
+    return isExpired(d) ? 0 : Math.max(0, d.atMillis - nowMillis);
+  }
+
+  private boolean isExpired(Deadline d) {
+    return d.revokeProposedAtMillis != NEVER || d.atMillis <= nowMillis;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // LeaseObserver: follows the table as commands apply
+
+  @Override
+  public void granted(long id, long ttlSeconds) {
+    track(id, nowMillis + ttlSeconds * 1000);
+  }
+
+  @Override
+  public void revoked(long id) {
+    Deadline d = byId.remove(id);
+    if (d != null) {
+      queue.remove(d);
+    }
+    renewed.remove(id);
+  }
+
+  @Override
+  public void reset() {
+    TreeMap<Long, Deadline> old = new TreeMap<>(byId);
+    byId.clear();
+    queue.clear();
+    renewed.clear();
+    for (LeaseTable.LeaseInfo l : table.all()) {
+      Deadline kept = old.get(l.id());
+      if (kept != null) {
+        byId.put(l.id(), kept);
+        queue.add(kept);
+      } else {
+        track(l.id(), nowMillis + remainingOf(l));
+      }
+    }
+  }
+
+  private void trackAll() {
+    for (LeaseTable.LeaseInfo l : table.all()) {
+      track(l.id(), nowMillis + remainingOf(l) + config.leaderGraceMillis());
+    }
+  }
+
+  private static long remainingOf(LeaseTable.LeaseInfo l) {
+    return l.checkpointedRemainingMillis() > 0
+        ? l.checkpointedRemainingMillis()
+        : l.grantedTtlSeconds() * 1000;
+  }
+
+  private void track(long id, long atMillis) {
+    Deadline d = new Deadline(id, atMillis);
+    Deadline previous = byId.put(id, d);
+    if (previous != null) {
+      queue.remove(previous);
+    }
+    queue.add(d);
+  }
+}
