@@ -3,6 +3,7 @@ package io.synod.server;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.synod.server.client.HttpRouter;
+import io.synod.server.peer.ForwardHandler;
 
 /**
  * The place where the etcd API plugs into the client port. A later step adds one {@code ClientApi}
@@ -33,5 +34,11 @@ public interface ClientApi {
 
     /** The HTTP/1.1 routes of the client port. */
     HttpRouter http();
+
+    /**
+     * Serves forward calls of {@code kind} (a {@link io.synod.server.node.ForwardKind}) that other
+     * members send this one, e.g. lease keep-alives for the leader.
+     */
+    void forward(int kind, ForwardHandler handler);
   }
 }

@@ -1,8 +1,8 @@
 package io.synod.server;
 
+import io.synod.server.etcd.EtcdApi;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -37,13 +37,7 @@ public final class SynodMain {
     ServerConfig cfg = ((ServerFlags.Parsed.Run) parsed).config();
     SynodServer server;
     try {
-      server =
-          SynodServer.start(
-              cfg,
-              SynodServer.Options.defaults(),
-              PlaceholderStateMachine::new,
-              List.of(),
-              SynodMain::onFatal);
+      server = EtcdApi.start(cfg, SynodServer.Options.defaults(), SynodMain::onFatal);
     } catch (StartupException e) {
       err.println("synod: " + e.getMessage());
       err.flush();
