@@ -37,7 +37,13 @@ public final class LocalCluster {
 
   /** etcd's flags for member {@code i}. */
   public List<String> args(int i) {
-    List<String> args = new ArrayList<>(base(i));
+    List<String> args = new ArrayList<>();
+    for (String a : base(i)) {
+      String name = a.substring(0, a.indexOf('='));
+      if (extraFlags.stream().noneMatch(f -> f.startsWith(name + "="))) {
+        args.add(a); // an extra flag of the same name replaces the default
+      }
+    }
     args.addAll(extraFlags);
     return args;
   }
