@@ -10,6 +10,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -44,23 +47,41 @@ public final class WalWriter implements AutoCloseable {
   private final Disk disk;
   private final Path dir;
   private final long segmentBytes;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition syncFinished = lock.newCondition();
+  private final Executor preallocator;
 
-  // Everything below is guarded by lock.
+  /** Guards the segments and what has been written: held only to write into the page cache. */
+  private final ReentrantLock lock = new ReentrantLock();
+
+  /**
+   * Guards the sync state; never held during an fsync, and never by appenders. Waiters park on the
+   * condition of the sync that will cover them: the one running, or the next one.
+   */
+  private final ReentrantLock syncLock = new ReentrantLock();
+
+  private final Condition[] syncDone = {syncLock.newCondition(), syncLock.newCondition()};
+
+  // Guarded by lock.
   private Segment current;
   private final ArrayDeque<Segment> sealed = new ArrayDeque<>();
   private final List<Segment> unsynced = new ArrayList<>();
   private boolean directoryDirty;
-  private long appendedBytes;
-  private long syncedBytes;
-  private boolean syncing;
-  private StorageException failure;
+  private volatile long appendedBytes;
   private long nextIndex = 1;
   private final TreeMap<Long, HardStateRecord> lastHardState = new TreeMap<>();
   private final TreeMap<Long, SnapshotRecord> lastSnapshot = new TreeMap<>();
-  private long syncs;
   private long records;
+
+  /** The next segment's file, being preallocated in the background; null if none. */
+  private CompletableFuture<Path> spare;
+
+  // Guarded by syncLock (syncedBytes is also read without it).
+  private volatile long syncedBytes;
+  private boolean syncing;
+  private long syncTarget;
+  private long generation;
+  private long syncs;
+
+  private volatile StorageException failure;
 
   /** An open segment and what it holds. */
   private static final class Segment {
@@ -83,15 +104,28 @@ public final class WalWriter implements AutoCloseable {
     }
   }
 
-  private WalWriter(Disk disk, Path dir, long segmentBytes) {
+  private WalWriter(Disk disk, Path dir, long segmentBytes, Executor preallocator) {
     this.disk = disk;
     this.dir = dir;
     this.segmentBytes = segmentBytes;
+    this.preallocator = preallocator;
   }
 
-  /** Starts a new log in the empty directory {@code dir}. */
+  /**
+   * Starts a new log in the empty directory {@code dir}, preallocating each segment when needed.
+   */
   public static WalWriter create(Disk disk, Path dir, long segmentBytes) {
-    WalWriter w = new WalWriter(disk, dir, segmentBytes);
+    return create(disk, dir, segmentBytes, null);
+  }
+
+  /**
+   * Starts a new log in the empty directory {@code dir}. The next segment is preallocated (filled
+   * with zeros and synced) on {@code preallocator} while the current one fills, so starting a
+   * segment is a rename rather than tens of megabytes of writes under the append lock. A null
+   * {@code preallocator} preallocates each segment when it is needed instead.
+   */
+  public static WalWriter create(Disk disk, Path dir, long segmentBytes, Executor preallocator) {
+    WalWriter w = new WalWriter(disk, dir, segmentBytes, preallocator);
     w.lock.lock();
     try {
       w.openSegment(new SegmentName(1, 1));
@@ -114,8 +148,9 @@ public final class WalWriter implements AutoCloseable {
       long nextIndex,
       List<HardStateRecord> hardStates,
       List<SnapshotRecord> snapshots,
-      List<Long> lastIndexes) {
-    WalWriter w = new WalWriter(disk, dir, segmentBytes);
+      List<Long> lastIndexes,
+      Executor preallocator) {
+    WalWriter w = new WalWriter(disk, dir, segmentBytes, preallocator);
     w.lock.lock();
     try {
       for (int i = 0; i < segments.size(); i++) {
@@ -140,6 +175,7 @@ public final class WalWriter implements AutoCloseable {
       w.nextIndex = nextIndex;
       hardStates.forEach(h -> w.lastHardState.put(h.groupId(), h));
       snapshots.forEach(s -> w.lastSnapshot.put(s.groupId(), s));
+      w.prepareSpare();
     } finally {
       w.lock.unlock();
     }
@@ -222,8 +258,16 @@ public final class WalWriter implements AutoCloseable {
 
   private void openSegment(SegmentName name) {
     Path path = dir.resolve(name.fileName());
-    DiskFile file = disk.open(path, true);
-    file.truncate(segmentBytes);
+    DiskFile file;
+    if (spare != null) {
+      // Usually done long ago; if not, waiting for it is no slower than preallocating here.
+      disk.rename(awaitSpare(), path);
+      spare = null;
+      file = disk.open(path, false);
+    } else {
+      file = disk.open(path, true);
+      file.truncate(segmentBytes);
+    }
     current = new Segment(name, file);
     directoryDirty = true;
     List<WalRecord> preamble = new ArrayList<>();
@@ -244,56 +288,124 @@ public final class WalWriter implements AutoCloseable {
     write(buf, List.of());
     current.preambleEndBytes = appendedBytes;
     current.preambleEndOffset = current.writeOffset;
+    prepareSpare();
   }
 
-  /** Returns once everything appended up to {@code ticket} is durable. */
+  private Path awaitSpare() {
+    try {
+      return spare.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof StorageException se) {
+        throw se;
+      }
+      throw new StorageException("cannot preallocate the next segment", e.getCause());
+    }
+  }
+
+  /** The name a preallocated spare segment has until it becomes the next segment. */
+  static final String SPARE_NAME = "spare-segment.tmp";
+
+  /** Starts preallocating the next segment's file, so a roll only renames it. */
+  private void prepareSpare() {
+    if (preallocator == null) {
+      return;
+    }
+    Path tmp = dir.resolve(SPARE_NAME);
+    spare =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (DiskFile f = disk.open(tmp, true)) {
+                f.truncate(0);
+                f.truncate(segmentBytes);
+                f.force();
+              }
+              return tmp;
+            },
+            preallocator);
+  }
+
+  /**
+   * Returns once everything appended up to {@code ticket} is durable. At most one fsync runs at a
+   * time; a caller whose ticket the running one covers waits for it, a caller whose ticket came
+   * later waits for the next one, and one of those (the first to wake) runs it for all of them.
+   */
   public void sync(long ticket) {
-    lock.lock();
+    if (syncedBytes >= ticket) {
+      return;
+    }
+    syncLock.lock();
     try {
       while (syncedBytes < ticket) {
         checkUsable();
         if (syncing) {
-          syncFinished.awaitUninterruptibly();
+          boolean coveredByRunning = ticket <= syncTarget;
+          syncDone[(int) ((generation + (coveredByRunning ? 0 : 1)) & 1)].awaitUninterruptibly();
           continue;
         }
-        syncing = true;
-        long target = appendedBytes;
-        List<Segment> toForce = new ArrayList<>(unsynced);
-        unsynced.clear();
-        boolean syncDirectory = directoryDirty;
-        directoryDirty = false;
-        lock.unlock();
-        try {
-          for (Segment s : toForce) {
-            s.file.force();
-          }
-          if (syncDirectory) {
-            disk.syncDirectory(dir);
-          }
-        } catch (StorageException e) {
-          lock.lock();
-          failure = e;
-          syncing = false;
-          syncFinished.signalAll();
-          throw e;
-        }
-        lock.lock();
-        syncs++;
-        syncedBytes = target;
-        syncing = false;
-        closeSealedFiles(toForce);
-        syncFinished.signalAll();
+        runSync();
       }
     } finally {
-      lock.unlock();
+      syncLock.unlock();
     }
   }
 
-  private void closeSealedFiles(List<Segment> forced) {
-    for (Segment s : forced) {
-      if (s != current && s.file != null && !unsynced.contains(s)) {
-        s.file.close();
+  /** Runs one fsync for everything appended so far; called and returning with syncLock held. */
+  private void runSync() {
+    syncing = true;
+    long gen = generation;
+    long target;
+    List<Segment> toForce;
+    boolean syncDirectory;
+    lock.lock();
+    try {
+      target = appendedBytes;
+      toForce = new ArrayList<>(unsynced);
+      unsynced.clear();
+      syncDirectory = directoryDirty;
+      directoryDirty = false;
+    } finally {
+      lock.unlock();
+    }
+    syncTarget = target;
+    syncLock.unlock();
+    StorageException failed = null;
+    try {
+      for (Segment s : toForce) {
+        s.file.force();
       }
+      if (syncDirectory) {
+        disk.syncDirectory(dir);
+      }
+    } catch (StorageException e) {
+      failed = e;
+    } finally {
+      syncLock.lock();
+    }
+    syncing = false;
+    generation = gen + 1;
+    if (failed != null) {
+      failure = failed;
+      syncDone[0].signalAll();
+      syncDone[1].signalAll();
+      throw failed;
+    }
+    syncs++;
+    syncedBytes = target;
+    closeSealedFiles(toForce);
+    syncDone[(int) (gen & 1)].signalAll();
+    syncDone[(int) ((gen + 1) & 1)].signal();
+  }
+
+  private void closeSealedFiles(List<Segment> forced) {
+    lock.lock();
+    try {
+      for (Segment s : forced) {
+        if (s != current && s.file != null && !unsynced.contains(s)) {
+          s.file.close();
+        }
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -355,11 +467,11 @@ public final class WalWriter implements AutoCloseable {
 
   /** fsyncs so far (for benchmarks and metrics). */
   public long syncCount() {
-    lock.lock();
+    syncLock.lock();
     try {
       return syncs;
     } finally {
-      lock.unlock();
+      syncLock.unlock();
     }
   }
 
@@ -387,6 +499,10 @@ public final class WalWriter implements AutoCloseable {
   public void close() {
     lock.lock();
     try {
+      if (spare != null) {
+        // No background write may touch the directory after close; a finished spare is harmless.
+        spare.exceptionally(e -> null).join();
+      }
       if (current != null && current.file != null) {
         current.file.close();
       }
