@@ -12,8 +12,11 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -52,13 +55,14 @@ public final class WalWriter implements AutoCloseable {
   /** Guards the segments and what has been written: held only to write into the page cache. */
   private final ReentrantLock lock = new ReentrantLock();
 
-  /**
-   * Guards the sync state; never held during an fsync, and never by appenders. Waiters park on the
-   * condition of the sync that will cover them: the one running, or the next one.
-   */
-  private final ReentrantLock syncLock = new ReentrantLock();
+  /** Whether an fsync is running; whoever sets it runs the fsync. */
+  private final AtomicBoolean syncing = new AtomicBoolean();
 
-  private final Condition[] syncDone = {syncLock.newCondition(), syncLock.newCondition()};
+  /** Threads waiting for their ticket to become durable. */
+  private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+
+  /** A thread parked in {@link #sync} until {@code ticket} is durable. */
+  private record Waiter(long ticket, Thread thread) {}
 
   // Guarded by lock.
   private Segment current;
@@ -74,12 +78,8 @@ public final class WalWriter implements AutoCloseable {
   /** The next segment's file, being preallocated in the background; null if none. */
   private CompletableFuture<Path> spare;
 
-  // Guarded by syncLock (syncedBytes is also read without it).
   private volatile long syncedBytes;
-  private boolean syncing;
-  private long syncTarget;
-  private long generation;
-  private long syncs;
+  private final AtomicLong syncs = new AtomicLong();
 
   private volatile StorageException failure;
 
@@ -326,50 +326,57 @@ public final class WalWriter implements AutoCloseable {
 
   /**
    * Returns once everything appended up to {@code ticket} is durable. At most one fsync runs at a
-   * time; a caller whose ticket the running one covers waits for it, a caller whose ticket came
-   * later waits for the next one, and one of those (the first to wake) runs it for all of them.
+   * time, for everything appended when it starts. A caller the running fsync does not cover parks;
+   * when it ends, the syncing thread wakes the callers it covered and exactly one of the others,
+   * who runs the next fsync for all of them. No lock is taken to wait or to wake up.
    */
   public void sync(long ticket) {
-    if (syncedBytes >= ticket) {
-      return;
-    }
-    syncLock.lock();
+    Waiter me = null;
+    // The wait cannot be abandoned halfway (the caller must learn whether its data is durable), so
+    // an interrupt is remembered and restored rather than acted on.
+    boolean interrupted = false;
     try {
       while (syncedBytes < ticket) {
         checkUsable();
-        if (syncing) {
-          boolean coveredByRunning = ticket <= syncTarget;
-          syncDone[(int) ((generation + (coveredByRunning ? 0 : 1)) & 1)].awaitUninterruptibly();
+        if (!syncing.get() && syncing.compareAndSet(false, true)) {
+          runSync();
           continue;
         }
-        runSync();
+        if (me == null) {
+          // Queue first, then look again before parking: a sync that ended in between wakes us.
+          me = new Waiter(ticket, Thread.currentThread());
+          waiters.add(me);
+          continue;
+        }
+        LockSupport.park(this);
+        interrupted |= Thread.interrupted();
       }
     } finally {
-      syncLock.unlock();
+      if (me != null) {
+        waiters.remove(me);
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
-  /** Runs one fsync for everything appended so far; called and returning with syncLock held. */
+  /** Runs one fsync for everything appended so far; the caller has set {@code syncing}. */
   private void runSync() {
-    syncing = true;
-    long gen = generation;
     long target;
     List<Segment> toForce;
     boolean syncDirectory;
-    lock.lock();
     try {
-      target = appendedBytes;
-      toForce = new ArrayList<>(unsynced);
-      unsynced.clear();
-      syncDirectory = directoryDirty;
-      directoryDirty = false;
-    } finally {
-      lock.unlock();
-    }
-    syncTarget = target;
-    syncLock.unlock();
-    StorageException failed = null;
-    try {
+      lock.lock();
+      try {
+        target = appendedBytes;
+        toForce = new ArrayList<>(unsynced);
+        unsynced.clear();
+        syncDirectory = directoryDirty;
+        directoryDirty = false;
+      } finally {
+        lock.unlock();
+      }
       for (Segment s : toForce) {
         s.file.force();
       }
@@ -377,23 +384,29 @@ public final class WalWriter implements AutoCloseable {
         disk.syncDirectory(dir);
       }
     } catch (StorageException e) {
-      failed = e;
-    } finally {
-      syncLock.lock();
+      failure = e;
+      syncing.set(false);
+      waiters.forEach(w -> LockSupport.unpark(w.thread()));
+      throw e;
     }
-    syncing = false;
-    generation = gen + 1;
-    if (failed != null) {
-      failure = failed;
-      syncDone[0].signalAll();
-      syncDone[1].signalAll();
-      throw failed;
-    }
-    syncs++;
+    syncs.incrementAndGet();
     syncedBytes = target;
+    syncing.set(false);
     closeSealedFiles(toForce);
-    syncDone[(int) (gen & 1)].signalAll();
-    syncDone[(int) ((gen + 1) & 1)].signal();
+    wakeAfterSync(target);
+  }
+
+  /** Wakes every waiter {@code target} covers, and one that it does not, to run the next fsync. */
+  private void wakeAfterSync(long target) {
+    boolean nextSyncerWoken = false;
+    for (Waiter w : waiters) {
+      if (w.ticket() <= target) {
+        LockSupport.unpark(w.thread());
+      } else if (!nextSyncerWoken) {
+        LockSupport.unpark(w.thread());
+        nextSyncerWoken = true;
+      }
+    }
   }
 
   private void closeSealedFiles(List<Segment> forced) {
@@ -467,12 +480,7 @@ public final class WalWriter implements AutoCloseable {
 
   /** fsyncs so far (for benchmarks and metrics). */
   public long syncCount() {
-    syncLock.lock();
-    try {
-      return syncs;
-    } finally {
-      syncLock.unlock();
-    }
+    return syncs.get();
   }
 
   /** Records appended so far. */
