@@ -19,6 +19,7 @@ import io.synod.server.node.LoopHook;
 import io.synod.server.node.NodeRunner;
 import io.synod.server.node.Proposer;
 import io.synod.server.peer.ForwardHandler;
+import io.synod.server.peer.PeerRoster;
 import io.synod.server.peer.PeerService;
 import io.synod.server.peer.PeerStats;
 import io.synod.server.peer.PeerTransport;
@@ -71,6 +72,7 @@ public final class SynodServer implements AutoCloseable {
    * @param completionThreads threads completing the replica loop's futures
    * @param sniffTimeout how long a client connection may take to show its protocol
    * @param healthTimeout how long {@code /health}'s linearizable read may take
+   * @param joinTimeout how long a joining member's first start looks for a member to ask
    */
   public record Options(
       FileLogStore.Options storage,
@@ -79,7 +81,8 @@ public final class SynodServer implements AutoCloseable {
       int grpcThreads,
       int completionThreads,
       Duration sniffTimeout,
-      Duration healthTimeout) {
+      Duration healthTimeout,
+      Duration joinTimeout) {
     public static Options defaults() {
       int cores = Runtime.getRuntime().availableProcessors();
       return new Options(
@@ -89,13 +92,34 @@ public final class SynodServer implements AutoCloseable {
           Math.max(4, 2 * cores),
           2,
           Duration.ofSeconds(10),
-          Duration.ofSeconds(1));
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(30));
     }
 
     /** A copy with another storage layout (tests use small segments). */
     public Options withStorage(FileLogStore.Options s) {
       return new Options(
-          s, retainEntries, peers, grpcThreads, completionThreads, sniffTimeout, healthTimeout);
+          s,
+          retainEntries,
+          peers,
+          grpcThreads,
+          completionThreads,
+          sniffTimeout,
+          healthTimeout,
+          joinTimeout);
+    }
+
+    /** A copy keeping {@code entries} log entries behind a snapshot (tests force snapshots). */
+    public Options withRetainEntries(long entries) {
+      return new Options(
+          storage,
+          entries,
+          peers,
+          grpcThreads,
+          completionThreads,
+          sniffTimeout,
+          healthTimeout,
+          joinTimeout);
     }
   }
 
@@ -156,7 +180,12 @@ public final class SynodServer implements AutoCloseable {
       List<ClientApi> apis,
       Consumer<Throwable> onFatal)
       throws StartupException {
-    DataDir.Opened opened = DataDir.open(cfg, GROUP_ID, options.storage());
+    DataDir.Opened opened =
+        DataDir.open(
+            cfg,
+            GROUP_ID,
+            options.storage(),
+            new ClusterJoin(GROUP_ID, options.peers(), options.joinTimeout()));
     opened.notes().forEach(n -> LOG.info(n));
     long self = opened.metadata().memberId();
     ClusterMembers members = opened.members();
@@ -166,6 +195,7 @@ public final class SynodServer implements AutoCloseable {
       PeerStats stats = new PeerStats();
       PeerTransport transport = new PeerTransport(self, members.byId(), options.peers(), stats);
       started.add(transport);
+      PeerRoster roster = new PeerRoster(self, transport, members.byId());
       ReplicaLoop loop = newLoop(cfg, options, opened, stateMachine.get(), transport);
       ExecutorService completions = completionPool(options.completionThreads());
       started.add(completions::shutdownNow);
@@ -179,7 +209,7 @@ public final class SynodServer implements AutoCloseable {
               onFatal,
               hook);
       Proposer proposer = new Proposer(runner, transport);
-      PeerService peerService = new PeerService(self, id -> members.byId().containsKey(id), stats);
+      PeerService peerService = new PeerService(self, roster::isKnown, roster::isRemoved, stats);
       peerService.addGroup(runner);
       peerService.registerForward(
           ForwardKind.PROPOSE, (group, payload) -> proposer.onForwardedProposal(payload));
@@ -196,6 +226,7 @@ public final class SynodServer implements AutoCloseable {
               runner,
               proposer,
               transport,
+              roster,
               completions);
       ClientServer clientServer = startClientServer(cfg, options, ctx, apis, peerService);
       LOG.info(
@@ -351,6 +382,14 @@ public final class SynodServer implements AutoCloseable {
 
   public NodeRunner runner() {
     return runner;
+  }
+
+  /**
+   * Completes, with a one-line explanation, once this member learned that it was removed from the
+   * cluster (from its own log, or from a peer that refused its messages); the caller then stops it.
+   */
+  public java.util.concurrent.CompletableFuture<String> removal() {
+    return context.roster().removal();
   }
 
   public PeerStats peerStats() {

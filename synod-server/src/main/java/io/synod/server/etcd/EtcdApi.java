@@ -11,6 +11,8 @@ import io.synod.server.GoDuration;
 import io.synod.server.ServerConfig;
 import io.synod.server.StartupException;
 import io.synod.server.SynodServer;
+import io.synod.server.node.LoopHook;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -86,17 +88,54 @@ public final class EtcdApi {
         });
   }
 
+  /**
+   * The whole etcd API of a member whose replica loop applies {@code cluster}'s state machine: the
+   * services above, Cluster and Maintenance (gRPC and gateway), and the membership and quota work
+   * of {@link ClusterReplica}.
+   */
+  public static List<ClientApi> services(
+      KvReplica replica, ClusterReplica cluster, WriteQuota quota) {
+    List<ClientApi> apis = new ArrayList<>(services(replica, quota));
+    apis.add(
+        (ctx, registry) -> {
+          cluster.attach(ctx);
+          EtcdEdge edge = new EtcdEdge(ctx, replica, quota);
+          ClusterService members = new ClusterService(edge, cluster);
+          MaintenanceService maintenance = new MaintenanceService(edge, cluster);
+          registry.grpc(members.definition());
+          registry.grpc(io.etcd.jetcd.api.MaintenanceGrpc.bindService(maintenance));
+          members.registerForwards(registry);
+          AdminGateway gateway = new AdminGateway(members, maintenance);
+          AdminGateway.PREFIXES.forEach(p -> registry.http().prefix(p, gateway));
+        });
+    return apis;
+  }
+
+  /**
+   * etcd's {@code --quota-backend-bytes} for {@code cluster}: 0 means etcd's default of 2 GiB, a
+   * negative quota none at all.
+   */
+  public static WriteQuota quota(ServerConfig cfg, ClusterReplica cluster) {
+    if (cfg.quotaBackendBytes() < 0) {
+      return WriteQuota.UNLIMITED;
+    }
+    return new SpaceQuota(cfg.effectiveQuotaBytes(), cluster);
+  }
+
   /** Starts a member serving the etcd API (what {@code bin/synod} runs). */
   public static SynodServer start(
       ServerConfig cfg, SynodServer.Options options, Consumer<Throwable> onFatal)
       throws StartupException {
     KvReplica replica = replica(cfg);
+    ClusterReplica cluster = new ClusterReplica(replica.stateMachine());
+    LoopHook hooks =
+        (loop, nowNanos) -> replica.afterTurn(loop, nowNanos) | cluster.afterTurn(loop, nowNanos);
     return SynodServer.start(
         cfg,
         options,
-        replica::stateMachine,
-        replica,
-        services(replica, WriteQuota.UNLIMITED),
+        cluster::stateMachine,
+        hooks,
+        services(replica, cluster, quota(cfg, cluster)),
         onFatal);
   }
 }
