@@ -41,9 +41,12 @@ public final class ClusterReplica implements LoopHook {
 
   // Loop thread only.
   private long seenChanges = -1;
-  private long publishedAtNanos = Long.MIN_VALUE;
-  private long measuredAtNanos = Long.MIN_VALUE;
+  private boolean publishedOnce;
+  private long publishedAtNanos;
+  private long measuredAtNanos;
   private long measuredAtIndex = -1;
+  private long measuredBytes;
+  private long appliedBytesAtMeasure;
 
   private volatile boolean measureSoon = true;
   private volatile long sizeBytes;
@@ -123,9 +126,10 @@ public final class ClusterReplica implements LoopHook {
     if (me == null
         || (me.name().equals(c.config().name()) && me.clientUrls().equals(clientUrls))
         || node.leaderId() == RaftNode.NONE
-        || nowNanos - publishedAtNanos < PUBLISH_RETRY_NANOS) {
+        || (publishedOnce && nowNanos - publishedAtNanos < PUBLISH_RETRY_NANOS)) {
       return;
     }
+    publishedOnce = true;
     publishedAtNanos = nowNanos;
     Bytes command =
         ClusterCommand.encode(new ClusterCommand.Publish(self, c.config().name(), clientUrls));
@@ -137,12 +141,14 @@ public final class ClusterReplica implements LoopHook {
         measureSoon
             || (node.appliedIndex() != measuredAtIndex
                 && nowNanos - measuredAtNanos >= MEASURE_INTERVAL_NANOS);
-    if (!due) {
-      return;
+    if (due) {
+      measureSoon = false;
+      measuredAtNanos = nowNanos;
+      measuredAtIndex = node.appliedIndex();
+      measuredBytes = sm.kv().footprintBytes();
+      appliedBytesAtMeasure = sm.appliedBytes();
     }
-    measureSoon = false;
-    measuredAtNanos = nowNanos;
-    measuredAtIndex = node.appliedIndex();
-    sizeBytes = sm.kv().footprintBytes();
+    // Between measurements, what was applied since counts in full (an upper bound).
+    sizeBytes = measuredBytes + (sm.appliedBytes() - appliedBytesAtMeasure);
   }
 }

@@ -37,6 +37,9 @@ public final class EtcdStateMachine implements StateMachine {
   private final KvStateMachine kv;
   private final ClusterTable table = new ClusterTable();
 
+  /** Payload bytes of the normal entries applied so far (local; for quota estimates). */
+  private long appliedBytes;
+
   public EtcdStateMachine(KvStateMachine kv) {
     this.kv = kv;
   }
@@ -49,8 +52,14 @@ public final class EtcdStateMachine implements StateMachine {
     return table;
   }
 
+  /** Payload bytes of the normal entries applied so far, for estimates between measurements. */
+  public long appliedBytes() {
+    return appliedBytes;
+  }
+
   @Override
   public Bytes apply(Entry entry) {
+    appliedBytes += entry.data().size();
     if (entry.type() == EntryType.CONF_CHANGE) {
       ConfChange change;
       try {
