@@ -73,7 +73,11 @@ final class AdminGateway implements HttpEndpoint {
         "MemberPromoteRequest",
         cluster::promote);
     unary("/v3/maintenance/alarm", AlarmRequest.parser(), "AlarmRequest", maintenance::alarm);
-    unary("/v3/maintenance/status", StatusRequest.parser(), "StatusRequest", maintenance::status);
+    unary(
+        "/v3/maintenance/status",
+        StatusRequest.parser(),
+        "StatusRequest",
+        r -> maintenance.status());
     unary(
         "/v3/maintenance/defragment",
         DefragmentRequest.parser(),

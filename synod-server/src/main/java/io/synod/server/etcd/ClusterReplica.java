@@ -36,6 +36,12 @@ public final class ClusterReplica implements LoopHook {
   private static final long PUBLISH_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long MEASURE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /**
+   * What an empty store counts for: its fixed structures (etcd's empty backend reports about 20 kB
+   * in use), so a size is never zero.
+   */
+  static final long EMPTY_STORE_BYTES = 16 * 1024;
+
   private final EtcdStateMachine sm;
   private volatile ServerContext ctx;
 
@@ -51,6 +57,8 @@ public final class ClusterReplica implements LoopHook {
   private volatile boolean measureSoon = true;
   private volatile long sizeBytes;
   private volatile boolean noSpace;
+  private volatile List<Alarm> alarms = List.of();
+  private volatile boolean learner;
 
   public ClusterReplica(KvStateMachine kv) {
     this.sm = new EtcdStateMachine(kv);
@@ -73,6 +81,16 @@ public final class ClusterReplica implements LoopHook {
 
   boolean noSpaceRaised() {
     return noSpace;
+  }
+
+  /** The raised alarms, as of the loop's last turn. */
+  List<Alarm> alarms() {
+    return alarms;
+  }
+
+  /** Whether this member is a learner, as of the loop's last turn. */
+  boolean isLearner() {
+    return learner;
   }
 
   /** Measures the store's size at the next turn (after a compaction or a defragment). */
@@ -107,6 +125,10 @@ public final class ClusterReplica implements LoopHook {
     }
     maybeMeasure(loop.node(), nowNanos);
     noSpace = table.hasAlarm(Alarm.Type.NOSPACE);
+    if (!alarms.equals(table.alarms())) {
+      alarms = table.alarms();
+    }
+    learner = table.conf().isLearner(loop.node().id());
     return false;
   }
 
@@ -149,6 +171,6 @@ public final class ClusterReplica implements LoopHook {
       appliedBytesAtMeasure = sm.appliedBytes();
     }
     // Between measurements, what was applied since counts in full (an upper bound).
-    sizeBytes = measuredBytes + (sm.appliedBytes() - appliedBytesAtMeasure);
+    sizeBytes = EMPTY_STORE_BYTES + measuredBytes + (sm.appliedBytes() - appliedBytesAtMeasure);
   }
 }

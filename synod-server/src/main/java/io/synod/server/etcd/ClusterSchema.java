@@ -3,8 +3,6 @@ package io.synod.server.etcd;
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.DescriptorProtos.EnumValueDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
-import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label;
-import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
 import com.google.protobuf.DescriptorProtos.ServiceDescriptorProto;
@@ -12,18 +10,10 @@ import com.google.protobuf.Descriptors.Descriptor;
 
 /**
  * The parts of etcd 3.4's Cluster and Maintenance protos that jetcd 0.8.5's compiled copy lacks
- * (see {@link EtcdSchema}): {@code StatusResponse.raftAppliedIndex} (7), {@code errors} (8), {@code
- * dbSizeInUse} (9) and {@code isLearner} (10); {@code AlarmType.CORRUPT} (2); the {@code
- * MemberPromote} RPC and its messages. On the gRPC wire the missing fields are unknown fields of
- * jetcd's classes, written by number here; the gateway prints them by name through the patched
- * schema.
+ * beyond what {@link EtcdSchema} adds: {@code AlarmType.CORRUPT} (2), and the {@code MemberPromote}
+ * RPC and its messages (served with {@code DynamicMessage}s of the patched schema).
  */
 final class ClusterSchema {
-  static final int STATUS_RAFT_APPLIED_INDEX = 7;
-  static final int STATUS_ERRORS = 8;
-  static final int STATUS_DB_SIZE_IN_USE = 9;
-  static final int STATUS_IS_LEARNER = 10;
-
   private ClusterSchema() {}
 
   // Not constants: this class is initialized while EtcdSchema builds the descriptors.
@@ -37,18 +27,6 @@ final class ClusterSchema {
 
   /** Adds the missing parts to jetcd's {@code rpc.proto} (called while it is being patched). */
   static void patch(FileDescriptorProto.Builder file) {
-    for (DescriptorProto.Builder m : file.getMessageTypeBuilderList()) {
-      if (m.getName().equals("StatusResponse")) {
-        m.addField(
-            EtcdSchema.field("raftAppliedIndex", STATUS_RAFT_APPLIED_INDEX, Type.TYPE_UINT64));
-        m.addField(
-            EtcdSchema.field("errors", STATUS_ERRORS, Type.TYPE_STRING).toBuilder()
-                .setLabel(Label.LABEL_REPEATED)
-                .build());
-        m.addField(EtcdSchema.field("dbSizeInUse", STATUS_DB_SIZE_IN_USE, Type.TYPE_INT64));
-        m.addField(EtcdSchema.field("isLearner", STATUS_IS_LEARNER, Type.TYPE_BOOL));
-      }
-    }
     file.getEnumTypeBuilderList().stream()
         .filter(e -> e.getName().equals("AlarmType"))
         .forEach(

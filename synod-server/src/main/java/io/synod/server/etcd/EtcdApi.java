@@ -12,20 +12,20 @@ import io.synod.server.ServerConfig;
 import io.synod.server.StartupException;
 import io.synod.server.SynodServer;
 import io.synod.server.node.LoopHook;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The etcd v3 API of a member: KV, Watch and Lease over gRPC (with etcd's {@code hasleader}
- * handling) and the JSON gateway under {@code /v3/} and {@code /v3beta/}, on synod-kv's state
- * machine. Cluster, Maintenance, Auth, Lock and Election come later and plug in the same way:
- * another service on the same {@link EtcdEdge}.
+ * The etcd v3 API of a member: KV, Watch, Lease, Cluster and Maintenance over gRPC (with etcd's
+ * {@code hasleader} handling) and the JSON gateway under {@code /v3/} and {@code /v3beta/}, on
+ * {@link EtcdStateMachine} (synod-kv's store and the replicated member table). Auth, Lock and
+ * Election plug in the same way: another service on the same {@link EtcdEdge}.
  *
  * <pre>
  *   KvReplica replica = EtcdApi.replica(cfg);
- *   SynodServer.start(cfg, options, replica::stateMachine, replica, EtcdApi.services(replica,
- *       WriteQuota.UNLIMITED), onFatal);
+ *   ClusterReplica cluster = new ClusterReplica(replica.stateMachine());
+ *   SynodServer.start(cfg, options, cluster::stateMachine, hooks,
+ *       EtcdApi.services(replica, cluster, EtcdApi.quota(cfg, cluster)), onFatal);
  * </pre>
  */
 public final class EtcdApi {
@@ -67,10 +67,17 @@ public final class EtcdApi {
         new KvReplica.Settings(cfg.electionMillis(), leases, compaction));
   }
 
-  /** The client-port services of the etcd API on {@code replica}. */
-  public static List<ClientApi> services(KvReplica replica, WriteQuota quota) {
+  /**
+   * The client-port services of the etcd API of a member whose replica loop applies {@code
+   * cluster}'s state machine (which holds {@code replica}'s): KV, Watch, Lease, Cluster and
+   * Maintenance over gRPC and the gateway, plus the membership and quota work of {@link
+   * ClusterReplica}.
+   */
+  public static List<ClientApi> services(
+      KvReplica replica, ClusterReplica cluster, WriteQuota quota) {
     return List.of(
         (ctx, registry) -> {
+          cluster.attach(ctx);
           EtcdEdge edge = new EtcdEdge(ctx, replica, quota);
           var requireLeader = Grpc.requireLeader(ctx.runner());
           KvService kv = new KvService(edge);
@@ -82,33 +89,20 @@ public final class EtcdApi {
               ServerInterceptors.intercept(
                   io.etcd.jetcd.api.WatchGrpc.bindService(new WatchService(edge)), requireLeader));
           registry.grpc(ServerInterceptors.intercept(lease.definition(), requireLeader));
-          lease.registerForwards(registry);
-          JsonGateway gateway = new JsonGateway(edge, kv, lease);
-          registry.http().prefix("/v3/", gateway).prefix("/v3beta/", gateway);
-        });
-  }
-
-  /**
-   * The whole etcd API of a member whose replica loop applies {@code cluster}'s state machine: the
-   * services above, Cluster and Maintenance (gRPC and gateway), and the membership and quota work
-   * of {@link ClusterReplica}.
-   */
-  public static List<ClientApi> services(
-      KvReplica replica, ClusterReplica cluster, WriteQuota quota) {
-    List<ClientApi> apis = new ArrayList<>(services(replica, quota));
-    apis.add(
-        (ctx, registry) -> {
-          cluster.attach(ctx);
-          EtcdEdge edge = new EtcdEdge(ctx, replica, quota);
-          ClusterService members = new ClusterService(edge, cluster);
           MaintenanceService maintenance = new MaintenanceService(edge, cluster);
-          registry.grpc(members.definition());
-          registry.grpc(io.etcd.jetcd.api.MaintenanceGrpc.bindService(maintenance));
+          registry.grpc(
+              ServerInterceptors.intercept(
+                  io.etcd.jetcd.api.MaintenanceGrpc.bindService(maintenance), requireLeader));
+          ClusterService members = new ClusterService(edge, cluster);
+          registry.grpc(ServerInterceptors.intercept(members.definition(), requireLeader));
+          lease.registerForwards(registry);
           members.registerForwards(registry);
-          AdminGateway gateway = new AdminGateway(members, maintenance);
-          AdminGateway.PREFIXES.forEach(p -> registry.http().prefix(p, gateway));
+          JsonGateway gateway = new JsonGateway(edge, kv, lease, maintenance);
+          registry.http().prefix("/v3/", gateway).prefix("/v3beta/", gateway);
+          // Longer prefixes: the Cluster and Maintenance routes.
+          AdminGateway admin = new AdminGateway(members, maintenance);
+          AdminGateway.PREFIXES.forEach(p -> registry.http().prefix(p, admin));
         });
-    return apis;
   }
 
   /**

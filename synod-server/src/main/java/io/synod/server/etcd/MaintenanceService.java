@@ -29,25 +29,42 @@ import io.synod.raft.replica.ReplicaLoop;
 import io.synod.server.SynodVersion;
 import io.synod.server.cluster.Alarm;
 import io.synod.server.cluster.ClusterCommand;
+import io.synod.server.node.NodeStatus;
 import io.synod.server.node.ProposalOutcome;
 import io.synod.server.node.ReadResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * etcd's {@code etcdserverpb.Maintenance} (etcd-api.md §6): Status, Hash and HashKV of this
- * member's own state; Alarm through the log (GET as a linearizable read of the replicated alarms);
- * Defragment as a no-op that re-measures the store (Synod's store is in memory and compaction
- * already frees space); MoveLeader on the leader only; Snapshot as a stream of a {@link
- * SnapshotFile} taken on the loop thread at one applied index. AlarmResponse, DefragmentResponse
- * and MoveLeaderResponse carry no header, as in etcd 3.4. Safe from any thread.
+ * etcd's {@code etcdserverpb.Maintenance} (etcd-api.md §6): Status (what {@code etcdctl endpoint
+ * status} and leader discovery use: the leader this member knows, so {@code leader ==
+ * header.member_id} on the leader; {@code "etcdserver: no leader"} and the alarms in {@code
+ * errors}), Hash and HashKV of this member's own state; Alarm through the log (GET as a
+ * linearizable read of the replicated alarms); Defragment as a no-op that re-measures the store
+ * (Synod's store is in memory and compaction already frees space); MoveLeader on the leader only;
+ * Snapshot as a stream of a {@link SnapshotFile} taken on the loop thread at one applied index.
+ * AlarmResponse, DefragmentResponse and MoveLeaderResponse carry no header, as in etcd 3.4. Safe
+ * from any thread.
  */
 final class MaintenanceService implements MaintenanceGrpc.AsyncService {
+  /** Fields of etcd 3.4's StatusResponse that jetcd 0.8.5's stubs lack (sent as unknown fields). */
+  static final int STATUS_RAFT_APPLIED_INDEX = 7;
+
+  static final int STATUS_ERRORS = 8;
+  static final int STATUS_DB_SIZE_IN_USE = 9;
+  static final int STATUS_IS_LEARNER = 10;
+
   /** etcd's {@code snapshotSendBufferSize}. */
   static final int SNAPSHOT_CHUNK_BYTES = 32 * 1024;
 
@@ -64,71 +81,71 @@ final class MaintenanceService implements MaintenanceGrpc.AsyncService {
   // ---------------------------------------------------------------------------------------------
   // Status, Hash, HashKV
 
-  /** What Status reports, read on the loop thread. */
-  private record StatusView(
-      long term,
-      long leader,
-      long commit,
-      long applied,
-      boolean learner,
-      long revision,
-      List<Alarm> alarms) {}
-
-  CompletableFuture<StatusResponse> status(StatusRequest request) {
-    return edge.ctx
-        .runner()
-        .call(
-            loop -> {
-              RaftNode n = loop.node();
-              EtcdStateMachine sm = cluster.stateMachine();
-              return new StatusView(
-                  n.term(),
-                  n.leaderId(),
-                  n.commitIndex(),
-                  n.appliedIndex(),
-                  sm.table().conf().isLearner(edge.ctx.memberId()),
-                  sm.kv().revision(),
-                  sm.table().alarms());
-            })
-        .thenApply(this::statusResponse);
+  CompletableFuture<StatusResponse> status() {
+    return CompletableFuture.supplyAsync(this::statusNow, edge.executor());
   }
 
-  private StatusResponse statusResponse(StatusView v) {
-    long size = cluster.sizeBytes();
-    UnknownFieldSet.Builder extra = UnknownFieldSet.newBuilder();
-    if (v.applied() != 0) {
-      extra.addField(ClusterSchema.STATUS_RAFT_APPLIED_INDEX, varint(v.applied()));
-    }
+  /**
+   * From what the loop last published: the Raft state, the alarms and whether this member is a
+   * learner. {@code dbSize} is the bytes of the data directory (its write-ahead log and snapshots:
+   * Synod has no bbolt file), {@code dbSizeInUse} the store's size as the quota counts it.
+   */
+  private StatusResponse statusNow() {
+    NodeStatus st = edge.ctx.runner().status();
+    long dbBytes = directoryBytes(edge.ctx.config().dataDir());
+    UnknownFieldSet.Builder extra =
+        UnknownFieldSet.newBuilder()
+            .addField(STATUS_RAFT_APPLIED_INDEX, varint(st.appliedIndex()))
+            .addField(STATUS_DB_SIZE_IN_USE, varint(cluster.sizeBytes()));
     UnknownFieldSet.Field.Builder errors = UnknownFieldSet.Field.newBuilder();
-    if (v.leader() == RaftNode.NONE) {
+    if (!st.hasLeader()) {
       errors.addLengthDelimited(ByteString.copyFromUtf8(KvError.NO_LEADER.message()));
     }
-    for (Alarm a : v.alarms()) {
+    for (Alarm a : cluster.alarms()) {
       errors.addLengthDelimited(ByteString.copyFromUtf8(a.toString()));
     }
     UnknownFieldSet.Field errorField = errors.build();
     if (!errorField.getLengthDelimitedList().isEmpty()) {
-      extra.addField(ClusterSchema.STATUS_ERRORS, errorField);
+      extra.addField(STATUS_ERRORS, errorField);
     }
-    if (size != 0) {
-      extra.addField(ClusterSchema.STATUS_DB_SIZE_IN_USE, varint(size));
-    }
-    if (v.learner()) {
-      extra.addField(ClusterSchema.STATUS_IS_LEARNER, varint(1));
+    if (cluster.isLearner()) {
+      extra.addField(STATUS_IS_LEARNER, varint(1));
     }
     return StatusResponse.newBuilder()
-        .setHeader(edge.header(v.revision()).toBuilder().setRaftTerm(v.term()).build())
+        .setHeader(edge.header())
         .setVersion(SynodVersion.ETCD_SERVER)
-        .setDbSize(size)
-        .setLeader(v.leader())
-        .setRaftIndex(v.commit())
-        .setRaftTerm(v.term())
+        .setDbSize(dbBytes)
+        .setLeader(st.leaderId())
+        .setRaftIndex(st.commitIndex())
+        .setRaftTerm(st.term())
         .setUnknownFields(extra.build())
         .build();
   }
 
   private static UnknownFieldSet.Field varint(long v) {
     return UnknownFieldSet.Field.newBuilder().addVarint(v).build();
+  }
+
+  /** The bytes of the regular files under {@code dir}; files vanishing meanwhile count as 0. */
+  static long directoryBytes(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files
+          .mapToLong(
+              p -> {
+                try {
+                  BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                  return a.isRegularFile() ? a.size() : 0;
+                } catch (IOException gone) {
+                  return 0;
+                }
+              })
+          .sum();
+    } catch (IOException | UncheckedIOException e) {
+      return 0; // a segment renamed or removed during the walk; the next call counts again
+    }
   }
 
   /** etcd's Hash: of this member's whole store (here: a CRC-32C of its image). */
@@ -432,7 +449,7 @@ final class MaintenanceService implements MaintenanceGrpc.AsyncService {
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
-    Grpc.reply(() -> status(request), out);
+    Grpc.reply(this::status, out);
   }
 
   @Override
