@@ -59,6 +59,7 @@ public final class ReplicaLoop {
   private final TreeMap<Long, List<Consumer<ReadOutcome>>> readsAwaitingApply = new TreeMap<>();
   private int readsAwaitingApplyCount;
   private long nextReadId = 1;
+  private int batchDepth;
   private long ticks;
   private long seenTerm;
   private long seenLeader;
@@ -124,13 +125,13 @@ public final class ReplicaLoop {
     ticks++;
     node.tick();
     expireReads();
-    process();
+    processUnlessBatching();
   }
 
   /** Handles one message from a peer. */
   public void receive(Envelope envelope) {
     node.step(envelope);
-    process();
+    processUnlessBatching();
   }
 
   /**
@@ -142,19 +143,19 @@ public final class ReplicaLoop {
       return;
     }
     track(node.propose(command), callback);
-    process();
+    processUnlessBatching();
   }
 
   /** Proposes a membership change. */
   public void proposeConfChange(ConfChange change, Consumer<Outcome> callback) {
     track(node.proposeConfChange(change), callback);
-    process();
+    processUnlessBatching();
   }
 
   /** Asks the leader to hand leadership to {@code target}; returns whether a transfer started. */
   public boolean transferLeadership(long target) {
     boolean started = node.transferLeadership(target);
-    process();
+    processUnlessBatching();
     return started;
   }
 
@@ -174,7 +175,7 @@ public final class ReplicaLoop {
       case NO_LEADER -> callback.accept(new ReadOutcome.NotLeader(node.leaderId()));
       case BUSY -> callback.accept(new ReadOutcome.Retry("leader busy"));
     }
-    process();
+    processUnlessBatching();
   }
 
   private void track(ProposeResult result, Consumer<Outcome> callback) {
@@ -187,6 +188,32 @@ public final class ReplicaLoop {
       callback.accept(new Outcome.NotLeader(n.leaderHint()));
     } else if (result instanceof ProposeResult.Rejected r) {
       callback.accept(new Outcome.Rejected(r.reason() + ": " + r.detail()));
+    }
+  }
+
+  /**
+   * Starts a batch: until the matching {@link #endBatch()}, ticks, messages, proposals and reads
+   * only step the node, and their writes, sends and applies wait for one Ready at the end. A shell
+   * that feeds everything its inboxes hold into one batch turns N proposals into one append and one
+   * fsync (group commit) and N reads into one heartbeat round. Batches nest.
+   */
+  public void beginBatch() {
+    batchDepth++;
+  }
+
+  /** Ends a batch; the outermost end handles the Ready the batch built. */
+  public void endBatch() {
+    if (batchDepth == 0) {
+      throw new IllegalStateException("endBatch without beginBatch");
+    }
+    if (--batchDepth == 0) {
+      process();
+    }
+  }
+
+  private void processUnlessBatching() {
+    if (batchDepth == 0) {
+      process();
     }
   }
 

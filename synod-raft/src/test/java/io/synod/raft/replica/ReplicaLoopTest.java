@@ -272,4 +272,39 @@ class ReplicaLoopTest {
     }
     assertThat(outcomes).singleElement().isInstanceOf(Outcome.Applied.class);
   }
+
+  @Test
+  void proposalsOfOneBatchShareOneSync() {
+    List<String> events = new ArrayList<>();
+    NotingStore s = new NotingStore(events);
+    RaftNode.bootstrap(s, List.of(1L));
+    ReplicaLoop loop =
+        new ReplicaLoop(
+            RaftConfig.of(1, 1), LoopConfig.defaults(), s, sm, e -> {}, new SplittableRandom(1));
+    for (int i = 0; i < 40 && loop.node().role() != Role.LEADER; i++) {
+      loop.tick();
+    }
+    assertThat(loop.node().role()).isEqualTo(Role.LEADER);
+
+    events.clear();
+    loop.beginBatch();
+    loop.beginBatch();
+    for (int i = 0; i < 10; i++) {
+      loop.propose(Bytes.utf8("b" + i), outcomes::add);
+    }
+    loop.endBatch();
+    assertThat(events).as("an inner end does not process").isEmpty();
+    loop.endBatch();
+    assertThat(events).containsExactly("sync");
+    assertThat(outcomes).hasSize(10).allMatch(o -> o instanceof Outcome.Applied);
+
+    events.clear();
+    for (int i = 0; i < 3; i++) {
+      loop.propose(Bytes.utf8("u" + i), outcomes::add);
+    }
+    assertThat(events)
+        .as("without a batch, each proposal syncs")
+        .containsExactly("sync", "sync", "sync");
+    assertThat(sm.applied).hasSize(13);
+  }
 }
