@@ -387,45 +387,57 @@ final class MaintenanceService implements MaintenanceGrpc.AsyncService {
 
   @Override
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
-    ServerCallStreamObserver<SnapshotResponse> call =
-        (ServerCallStreamObserver<SnapshotResponse>) out;
+    // gRPC takes the ready handler only during this call, before the chunks exist.
+    ChunkSender sender = new ChunkSender((ServerCallStreamObserver<SnapshotResponse>) out);
     takeSnapshot()
         .thenApplyAsync(MaintenanceService::chunks, edge.executor())
         .whenComplete(
             (chunks, error) -> {
               if (error != null) {
-                try {
-                  out.onError(EtcdErrors.toStatus(error).asRuntimeException());
-                } catch (RuntimeException cancelled) {
-                  // The client went away.
-                }
-                return;
+                sender.fail(EtcdErrors.toStatus(error));
+              } else {
+                sender.send(chunks);
               }
-              new ChunkSender(call, chunks).start();
             });
   }
 
   /** Sends the chunks as fast as the client reads them (gRPC's isReady/onReady). */
   private static final class ChunkSender {
     private final ServerCallStreamObserver<SnapshotResponse> call;
-    private final List<SnapshotResponse> chunks;
+    private List<SnapshotResponse> chunks;
     private int next;
     private boolean done;
 
-    ChunkSender(ServerCallStreamObserver<SnapshotResponse> call, List<SnapshotResponse> chunks) {
+    ChunkSender(ServerCallStreamObserver<SnapshotResponse> call) {
       this.call = call;
-      this.chunks = chunks;
+      call.setOnReadyHandler(this::drain);
+      call.setOnCancelHandler(this::cancelled);
     }
 
-    void start() {
-      call.setOnReadyHandler(this::drain);
-      call.setOnCancelHandler(() -> {});
+    synchronized void send(List<SnapshotResponse> all) {
+      chunks = all;
       drain();
+    }
+
+    synchronized void fail(io.grpc.Status status) {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        call.onError(status.asRuntimeException());
+      } catch (RuntimeException cancelled) {
+        // The client went away.
+      }
+    }
+
+    private synchronized void cancelled() {
+      done = true;
     }
 
     private synchronized void drain() {
       try {
-        while (!done && call.isReady() && !call.isCancelled()) {
+        while (!done && chunks != null && call.isReady()) {
           if (next == chunks.size()) {
             done = true;
             call.onCompleted();

@@ -61,7 +61,9 @@ final class Members implements AutoCloseable {
     for (Node node : List.copyOf(nodes.values())) {
       start(node, initial, "new");
     }
-    awaitLeader();
+    if (n > 0) {
+      awaitLeader();
+    }
   }
 
   Members(int n, Path root, String... extraFlags) throws StartupException {
