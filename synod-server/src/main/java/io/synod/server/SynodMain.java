@@ -2,6 +2,7 @@ package io.synod.server;
 
 import io.synod.server.etcd.EtcdApi;
 import io.synod.server.etcd.SnapshotRestore;
+import io.synod.storage.FileLogStore;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -18,6 +19,12 @@ import java.util.logging.Logger;
 public final class SynodMain {
   /** How long a removed member keeps serving, so answers in flight (its own removal) get out. */
   private static final long REMOVED_GRACE_MILLIS = 1_000;
+
+  /**
+   * System property: the write-ahead log's segment size in bytes (default 64 MiB, as etcd's). Each
+   * segment is zero-filled and synced before use; tests and small machines set it lower.
+   */
+  public static final String WAL_SEGMENT_BYTES_PROPERTY = "synod.wal.segmentBytes";
 
   private SynodMain() {}
 
@@ -46,7 +53,7 @@ public final class SynodMain {
     ServerConfig cfg = ((ServerFlags.Parsed.Run) parsed).config();
     SynodServer server;
     try {
-      server = EtcdApi.start(cfg, SynodServer.Options.defaults(), SynodMain::onFatal);
+      server = EtcdApi.start(cfg, options(), SynodMain::onFatal);
     } catch (StartupException e) {
       err.println("synod: " + e.getMessage());
       err.flush();
@@ -72,6 +79,18 @@ public final class SynodMain {
     server.close();
     Logger.getLogger(SynodMain.class.getName()).info("stopped: removed from the cluster");
     System.exit(0);
+  }
+
+  private static SynodServer.Options options() {
+    SynodServer.Options options = SynodServer.Options.defaults();
+    Long segmentBytes = Long.getLong(WAL_SEGMENT_BYTES_PROPERTY);
+    if (segmentBytes != null) {
+      FileLogStore.Options s = options.storage();
+      options =
+          options.withStorage(
+              new FileLogStore.Options(segmentBytes, s.snapshotsKept(), s.preallocator()));
+    }
+    return options;
   }
 
   /** The replica loop failed: exit so that a restart recovers from disk (fail-stop). */
