@@ -80,21 +80,27 @@ public final class EtcdApi {
           cluster.attach(ctx);
           EtcdEdge edge = new EtcdEdge(ctx, replica, quota);
           var requireLeader = Grpc.requireLeader(ctx.runner());
+          var learners = new LearnerGuard(cluster::isLearner);
           KvService kv = new KvService(edge);
           LeaseService lease = new LeaseService(edge);
           registry.grpc(
               ServerInterceptors.intercept(
-                  io.etcd.jetcd.api.KVGrpc.bindService(kv), requireLeader));
+                  io.etcd.jetcd.api.KVGrpc.bindService(kv), requireLeader, learners));
           registry.grpc(
               ServerInterceptors.intercept(
-                  io.etcd.jetcd.api.WatchGrpc.bindService(new WatchService(edge)), requireLeader));
-          registry.grpc(ServerInterceptors.intercept(lease.definition(), requireLeader));
+                  io.etcd.jetcd.api.WatchGrpc.bindService(new WatchService(edge)),
+                  requireLeader,
+                  learners));
+          registry.grpc(ServerInterceptors.intercept(lease.definition(), requireLeader, learners));
           MaintenanceService maintenance = new MaintenanceService(edge, cluster);
           registry.grpc(
               ServerInterceptors.intercept(
-                  io.etcd.jetcd.api.MaintenanceGrpc.bindService(maintenance), requireLeader));
+                  io.etcd.jetcd.api.MaintenanceGrpc.bindService(maintenance),
+                  requireLeader,
+                  learners));
           ClusterService members = new ClusterService(edge, cluster);
-          registry.grpc(ServerInterceptors.intercept(members.definition(), requireLeader));
+          registry.grpc(
+              ServerInterceptors.intercept(members.definition(), requireLeader, learners));
           lease.registerForwards(registry);
           members.registerForwards(registry);
           JsonGateway gateway = new JsonGateway(edge, kv, lease, maintenance);

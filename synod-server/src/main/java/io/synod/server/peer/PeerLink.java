@@ -247,6 +247,30 @@ final class PeerLink {
     return responses.requests;
   }
 
+  /**
+   * Closes the link of a member that left the cluster: no more envelopes, but forward calls already
+   * under way (a leader's answer to a membership change, say) may finish within the forward timeout
+   * before the channel is torn down.
+   */
+  void retire() {
+    closed = true;
+    ClientCallStreamObserver<byte[]> s = stream;
+    if (s != null) {
+      try {
+        s.onCompleted();
+      } catch (RuntimeException ignored) {
+        // Already broken.
+      }
+    }
+    channel.shutdown();
+    try {
+      scheduler.schedule(
+          channel::shutdownNow, options.forwardTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      channel.shutdownNow();
+    }
+  }
+
   void close() {
     closed = true;
     ClientCallStreamObserver<byte[]> s = stream;

@@ -88,11 +88,11 @@ public final class PeerTransport implements Transport, Forwarder, AutoCloseable 
     }
   }
 
-  /** Stops talking to member {@code id}. */
+  /** Stops talking to member {@code id}; forward calls under way may still finish. */
   public void removePeer(long id) {
     PeerLink old = links.remove(id);
     if (old != null) {
-      old.close();
+      old.retire();
     }
   }
 

@@ -57,14 +57,29 @@ class ClusterServiceTest {
     return cluster(name).memberList(MemberListRequest.getDefaultInstance()).getMembersList();
   }
 
-  /** Every running member lists exactly {@code expected} members, all started. */
-  private List<Member> awaitListedAlike(int expected) {
+  /** The member list of {@code name}, or none while it refuses (a learner). */
+  private List<Member> listOrNone(String name) {
+    try {
+      return list(name);
+    } catch (StatusRuntimeException refused) {
+      return List.of();
+    }
+  }
+
+  /**
+   * Every running member but {@code learners} (which serve no MemberList) lists exactly {@code
+   * expected} members, all started.
+   */
+  private List<Member> awaitListedAlike(int expected, String... learners) {
     return Await.value(
         Members.LIMIT,
         "every member lists the same " + expected + " started members",
         () -> {
           List<Member> first = null;
           for (String name : members.servers.keySet()) {
+            if (List.of(learners).contains(name)) {
+              continue;
+            }
             List<Member> l = list(name);
             if (l.size() != expected
                 || l.stream().anyMatch(m -> m.getName().isEmpty() || m.getClientURLsCount() == 0)
@@ -166,11 +181,17 @@ class ClusterServiceTest {
 
     SynodServer joined = members.join(m4);
     assertThat(joined.context().memberId()).isEqualTo(id);
-    List<Member> four = awaitListedAlike(4);
+    List<Member> four = awaitListedAlike(4, "m4");
     Member learner = four.stream().filter(m -> m.getID() == id).findFirst().orElseThrow();
     assertThat(learner.getName()).isEqualTo("m4");
     assertThat(learner.getIsLearner()).isTrue();
     Await.until(Members.LIMIT, "m4 caught up", () -> countSerializable("m4", "before/") == 1);
+    assertError(
+        () -> list("m4"), Status.Code.UNAVAILABLE, "etcdserver: rpc not supported for learner");
+    assertError(
+        () -> put("m4", "learner/write", "v"),
+        Status.Code.UNAVAILABLE,
+        "etcdserver: rpc not supported for learner");
 
     Await.until(
         Members.LIMIT,
@@ -187,11 +208,13 @@ class ClusterServiceTest {
         });
     Await.until(
         Members.LIMIT,
-        "every member lists m4 as a voter",
+        "every member lists m4 as a voter (m4 too, once it knows it votes)",
         () ->
             members.servers.keySet().stream()
                 .allMatch(
-                    n -> list(n).stream().anyMatch(m -> m.getID() == id && !m.getIsLearner())));
+                    n ->
+                        listOrNone(n).stream()
+                            .anyMatch(m -> m.getID() == id && !m.getIsLearner())));
     put("m4", "after/b", "2");
     assertThat(countSerializable("m4", "after/")).isEqualTo(1);
   }
