@@ -118,6 +118,9 @@ final class MembershipChanges {
 
   private ConfChange changeFor(RaftNode node, Request request) throws Refusal {
     if (request instanceof Request.Add a) {
+      if (!a.learner() && !readyToAddVoter()) {
+        throw new Refusal(ClusterError.NOT_ENOUGH_STARTED);
+      }
       if (table.member(a.id()).isPresent() || table.isRemoved(a.id())) {
         throw new Refusal(ClusterError.MEMBER_EXISTS);
       }
@@ -129,7 +132,10 @@ final class MembershipChanges {
       return ConfChange.of(
           a.learner() ? ChangeType.ADD_LEARNER : ChangeType.ADD_VOTER, a.id(), ctx);
     } else if (request instanceof Request.Remove r) {
-      member(r.id());
+      Member m = member(r.id());
+      if (!m.learner() && !readyToRemoveVoter(r.id())) {
+        throw new Refusal(ClusterError.NOT_ENOUGH_STARTED);
+      }
       return ConfChange.of(ChangeType.REMOVE, r.id());
     } else if (request instanceof Request.Update u) {
       Member m = member(u.id());
@@ -143,6 +149,9 @@ final class MembershipChanges {
     // etcd's order: the learner's progress first, then whether it is a learner at all.
     if (!inSync(node, p.id())) {
       throw new Refusal(ClusterError.LEARNER_NOT_READY);
+    }
+    if (!readyToPromote()) {
+      throw new Refusal(ClusterError.NOT_ENOUGH_STARTED);
     }
     if (!m.learner()) {
       throw new Refusal(ClusterError.MEMBER_NOT_LEARNER);
@@ -165,6 +174,50 @@ final class MembershipChanges {
         throw new Refusal(ClusterError.PEER_URL_EXISTS);
       }
     }
+  }
+
+  // etcd's strict reconfiguration checks (on by default): a change must leave at least a quorum of
+  // started voters (a member is started once it has a name: founding members have theirs from the
+  // start, added ones once they published it).
+
+  /** etcd's IsReadyToAddVotingMember. */
+  private boolean readyToAddVoter() {
+    int voters = 1;
+    int started = 0;
+    for (Member m : table.members()) {
+      if (!m.learner()) {
+        voters++;
+        started += m.started() ? 1 : 0;
+      }
+    }
+    // Adding a second member to a one-member cluster (restoring a cluster) is allowed.
+    return (started == 1 && voters == 2) || started >= voters / 2 + 1;
+  }
+
+  /** etcd's IsReadyToRemoveVotingMember. */
+  private boolean readyToRemoveVoter(long id) {
+    int voters = 0;
+    int started = 0;
+    for (Member m : table.members()) {
+      if (!m.learner() && m.id() != id) {
+        voters++;
+        started += m.started() ? 1 : 0;
+      }
+    }
+    return started >= voters / 2 + 1;
+  }
+
+  /** etcd's IsReadyToPromoteMember: the learner counts as a started voter. */
+  private boolean readyToPromote() {
+    int voters = 1;
+    int started = 1;
+    for (Member m : table.members()) {
+      if (!m.learner()) {
+        voters++;
+        started += m.started() ? 1 : 0;
+      }
+    }
+    return started >= voters / 2 + 1;
   }
 
   private int learners() {

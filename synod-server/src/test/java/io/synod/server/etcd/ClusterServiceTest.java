@@ -323,6 +323,45 @@ class ClusterServiceTest {
   }
 
   @Test
+  void strictReconfigurationChecksKeepAQuorumOfStartedVoters() throws Exception {
+    members = new Members(3, dir);
+    awaitListedAlike(3);
+    String leader = members.awaitLeader();
+    for (String name : List.of("a", "b")) {
+      cluster(leader)
+          .memberAdd(
+              MemberAddRequest.newBuilder().addPeerURLs(members.reserve(name).peerUrl()).build());
+    }
+
+    // Six voters would need four started ones; three are.
+    assertError(
+        () ->
+            cluster(leader)
+                .memberAdd(
+                    MemberAddRequest.newBuilder()
+                        .addPeerURLs(members.reserve("c").peerUrl())
+                        .build()),
+        Status.Code.FAILED_PRECONDITION,
+        "etcdserver: re-configuration failed due to not enough started members");
+    // Without a started voter, four voters would need three started ones; two are.
+    assertError(
+        () ->
+            cluster(leader)
+                .memberRemove(
+                    MemberRemoveRequest.newBuilder().setID(members.id(members.follower())).build()),
+        Status.Code.FAILED_PRECONDITION,
+        "etcdserver: re-configuration failed due to not enough started members");
+    // A learner does not count: adding one is fine.
+    cluster(leader)
+        .memberAdd(
+            MemberAddRequest.newBuilder()
+                .addPeerURLs(members.nodes.get("c").peerUrl())
+                .setIsLearner(true)
+                .build());
+    assertThat(list(leader)).hasSize(6);
+  }
+
+  @Test
   void aRemovedFollowerStopsAndTheOthersGoOn() throws Exception {
     members = new Members(3, dir);
     awaitListedAlike(3);
