@@ -18,9 +18,14 @@ import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import io.synod.server.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -36,6 +41,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,6 +115,36 @@ class CrashRecoveryIT {
   void killingTheLeaderUnderLoadLosesNoAcknowledgedWrite() throws Exception {
     try (EtcdProcesses c = new EtcdProcesses(3, dir, "--snapshot-count=300")) {
       int leader = c.awaitLeader();
+      // A long lease holding a key, and a short one a jetcd client keeps alive across the kill.
+      Client leases = c.jetcd();
+      long longLease = leases.getLeaseClient().grant(600).get(20, TimeUnit.SECONDS).getID();
+      leases
+          .getKVClient()
+          .put(bytes("lease/long"), bytes("x"), PutOption.builder().withLeaseId(longLease).build())
+          .get(20, TimeUnit.SECONDS);
+      long keptLease = leases.getLeaseClient().grant(3).get(20, TimeUnit.SECONDS).getID();
+      leases
+          .getKVClient()
+          .put(bytes("lease/kept"), bytes("y"), PutOption.builder().withLeaseId(keptLease).build())
+          .get(20, TimeUnit.SECONDS);
+      AtomicLong keepAlives = new AtomicLong();
+      CloseableClient keeper =
+          leases
+              .getLeaseClient()
+              .keepAlive(
+                  keptLease,
+                  new StreamObserver<LeaseKeepAliveResponse>() {
+                    @Override
+                    public void onNext(LeaseKeepAliveResponse r) {
+                      keepAlives.incrementAndGet();
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {}
+
+                    @Override
+                    public void onCompleted() {}
+                  });
       AtomicBoolean stop = new AtomicBoolean();
       List<Writer> writers = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -119,6 +155,7 @@ class CrashRecoveryIT {
         Await.until(LIMIT, "100 writes acknowledged", () -> acked(writers) >= 100);
         c.members.kill(leader);
         long atKill = acked(writers);
+        long keepAlivesAtKill = keepAlives.get();
         int next = c.awaitLeader();
         assertThat(next).isNotEqualTo(leader);
         Await.until(LIMIT, "100 writes after the kill", () -> acked(writers) >= atKill + 100);
@@ -126,7 +163,10 @@ class CrashRecoveryIT {
         c.members.awaitHealthy(LIMIT);
         long atRestart = acked(writers);
         Await.until(LIMIT, "50 writes after the restart", () -> acked(writers) >= atRestart + 50);
+        Await.until(
+            LIMIT, "keep-alives answered again", () -> keepAlives.get() >= keepAlivesAtKill + 3);
       } finally {
+        keeper.close();
         stop.set(true);
         for (Writer w : writers) {
           w.join(TimeUnit.SECONDS.toMillis(30));
@@ -167,24 +207,57 @@ class CrashRecoveryIT {
       }
       assertThat(views.get(1)).isEqualTo(views.get(0));
       assertThat(views.get(2)).isEqualTo(views.get(0));
+      Map<String, Long> causes = new TreeMap<>();
+      for (Writer w : writers) {
+        for (String f : w.failures) {
+          causes.merge(f.substring(f.indexOf(": ") + 2), 1L, Long::sum);
+        }
+      }
+      System.out.printf(
+          "leader kill: %d writes acknowledged; not acknowledged: %s%n", acked(writers), causes);
+
+      // Both leases survived the new leader: the kept one through its keep-alives, the long one
+      // through the checkpointed remaining TTL.
+      for (int i = 0; i < 3; i++) {
+        RangeResponse r =
+            c.kv(i)
+                .range(
+                    RangeRequest.newBuilder()
+                        .setKey(bs("lease/"))
+                        .setRangeEnd(bs("lease0"))
+                        .build());
+        assertThat(r.getKvsList())
+            .extracting(kv -> kv.getKey().toStringUtf8(), KeyValue::getLease)
+            .containsExactly(
+                org.assertj.core.groups.Tuple.tuple("lease/kept", keptLease),
+                org.assertj.core.groups.Tuple.tuple("lease/long", longLease));
+      }
+      var ttl =
+          leases
+              .getLeaseClient()
+              .timeToLive(longLease, LeaseOption.builder().withAttachedKeys().build())
+              .get(20, TimeUnit.SECONDS);
+      assertThat(ttl.getGrantedTTL()).isEqualTo(600);
+      assertThat(ttl.getTTL()).isBetween(1L, 600L);
+      assertThat(ttl.getKeys()).containsExactly(bytes("lease/long"));
     }
   }
 
   @Test
   void aWholeClusterRestartBringsBackKeysRevisionsHistoryAndLeases() throws Exception {
     try (EtcdProcesses c = new EtcdProcesses(3, dir, "--snapshot-count=50")) {
-      var kv = c.kv(0);
       long lease =
           LeaseGrpc.newBlockingStub(c.channel(0))
               .withDeadlineAfter(20, TimeUnit.SECONDS)
               .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(600).build())
               .getID();
-      kv.put(PutRequest.newBuilder().setKey(bs("ks/lease-a")).setLease(lease).build());
-      kv.put(PutRequest.newBuilder().setKey(bs("ks/lease-b")).setLease(lease).build());
+      c.kv(0).put(PutRequest.newBuilder().setKey(bs("ks/lease-a")).setLease(lease).build());
+      c.kv(0).put(PutRequest.newBuilder().setKey(bs("ks/lease-b")).setLease(lease).build());
       long compactAt = 0;
       for (int n = 0; n < 150; n++) { // past --snapshot-count: members snapshot and compact logs
         long rev =
-            kv.put(
+            c.kv(0)
+                .put(
                     PutRequest.newBuilder()
                         .setKey(bs("ks/k" + n % 20))
                         .setValue(bs("v" + n))
@@ -195,12 +268,12 @@ class CrashRecoveryIT {
           compactAt = rev;
         }
       }
-      kv.deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("ks/k5")).build());
-      kv.compact(CompactionRequest.newBuilder().setRevision(compactAt).build());
+      c.kv(0).deleteRange(DeleteRangeRequest.newBuilder().setKey(bs("ks/k5")).build());
+      c.kv(0).compact(CompactionRequest.newBuilder().setRevision(compactAt).build());
       RangeRequest all = RangeRequest.newBuilder().setKey(bs("ks/")).setRangeEnd(bs("ks0")).build();
       RangeRequest old = all.toBuilder().setRevision(compactAt + 3).build();
-      RangeResponse before = kv.range(all);
-      RangeResponse oldBefore = kv.range(old);
+      RangeResponse before = c.kv(0).range(all);
+      RangeResponse oldBefore = c.kv(0).range(old);
       long revision = before.getHeader().getRevision();
 
       for (int i = 0; i < 3; i++) {
@@ -264,7 +337,10 @@ class CrashRecoveryIT {
         }
       }
       long next =
-          kv.put(PutRequest.newBuilder().setKey(bs("ks/new")).build()).getHeader().getRevision();
+          c.kv(0)
+              .put(PutRequest.newBuilder().setKey(bs("ks/new")).build())
+              .getHeader()
+              .getRevision();
       assertThat(next).isEqualTo(revision + 1);
     }
   }
