@@ -104,10 +104,8 @@ public final class EtcdApi {
           lease.registerForwards(registry);
           members.registerForwards(registry);
           JsonGateway gateway = new JsonGateway(edge, kv, lease, maintenance);
+          AdminRoutes.register(gateway, members, maintenance);
           registry.http().prefix("/v3/", gateway).prefix("/v3beta/", gateway);
-          // Longer prefixes: the Cluster and Maintenance routes.
-          AdminGateway admin = new AdminGateway(members, maintenance);
-          AdminGateway.PREFIXES.forEach(p -> registry.http().prefix(p, admin));
         });
   }
 

@@ -49,7 +49,7 @@ final class JsonGateway implements HttpEndpoint {
 
   /** A route: the call and its body. */
   @FunctionalInterface
-  private interface Route {
+  interface Route {
     void serve(HttpCall call, String body) throws InvalidProtocolBufferException;
   }
 
@@ -88,7 +88,12 @@ final class JsonGateway implements HttpEndpoint {
     routes.put("/v3/lease/keepalive", this::keepAlive);
   }
 
-  private <Q extends Message> void unary(
+  /** Serves {@code path} with {@code route} (other services add theirs before serving starts). */
+  void route(String path, Route route) {
+    routes.put(path, route);
+  }
+
+  <Q extends Message> void unary(
       String path,
       Parser<Q> parser,
       String type,
@@ -200,7 +205,7 @@ final class JsonGateway implements HttpEndpoint {
     stream.onHalfClose();
   }
 
-  private static byte[] result(Message response) {
+  static byte[] result(Message response) {
     return ("{\"result\":" + print(response) + "}\n").getBytes(StandardCharsets.UTF_8);
   }
 
@@ -243,7 +248,7 @@ final class JsonGateway implements HttpEndpoint {
     }
   }
 
-  private static void error(HttpCall call, Status status) {
+  static void error(HttpCall call, Status status) {
     String message = String.valueOf(status.getDescription());
     JsonObject o = new JsonObject();
     o.addProperty("error", message);

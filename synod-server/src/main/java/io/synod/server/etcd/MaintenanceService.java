@@ -31,7 +31,6 @@ import io.synod.server.cluster.Alarm;
 import io.synod.server.cluster.ClusterCommand;
 import io.synod.server.node.NodeStatus;
 import io.synod.server.node.ProposalOutcome;
-import io.synod.server.node.ReadResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,7 +41,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -217,39 +215,18 @@ final class MaintenanceService implements MaintenanceGrpc.AsyncService {
 
   /** The raised alarms of {@code type} (every type for NONE), after a ReadIndex round. */
   private CompletableFuture<List<Alarm>> alarms(Alarm.Type type) {
-    long deadline = System.nanoTime() + edge.requestTimeout.toNanos();
-    return linearizable(
-        sm -> {
+    // The reader runs on the loop thread once the read index applied; the table is read there.
+    return edge.read(
+        false,
+        kv -> {
           List<Alarm> out = new ArrayList<>();
-          for (Alarm a : sm.table().alarms()) {
+          for (Alarm a : cluster.stateMachine().table().alarms()) {
             if (type == Alarm.Type.NONE || a.type() == type) {
               out.add(a);
             }
           }
           return out;
-        },
-        deadline);
-  }
-
-  private <T> CompletableFuture<T> linearizable(
-      Function<EtcdStateMachine, T> reader, long deadlineNanos) {
-    return edge.ctx
-        .runner()
-        .read(sm -> reader.apply(cluster.stateMachine()))
-        .thenCompose(
-            result -> {
-              if (result instanceof ReadResult.Value<T> v) {
-                return CompletableFuture.completedFuture(v.value());
-              }
-              if (System.nanoTime() >= deadlineNanos) {
-                return CompletableFuture.failedFuture(EtcdErrors.of(KvError.TIMEOUT));
-              }
-              Executor later =
-                  CompletableFuture.delayedExecutor(
-                      RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS, edge.executor());
-              return CompletableFuture.supplyAsync(() -> linearizable(reader, deadlineNanos), later)
-                  .thenCompose(f -> f);
-            });
+        });
   }
 
   private static AlarmResponse alarmResponse(List<Alarm> alarms) {

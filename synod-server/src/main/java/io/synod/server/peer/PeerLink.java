@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -253,25 +254,22 @@ final class PeerLink {
    * before the channel is torn down.
    */
   void retire() {
-    closed = true;
-    ClientCallStreamObserver<byte[]> s = stream;
-    if (s != null) {
-      try {
-        s.onCompleted();
-      } catch (RuntimeException ignored) {
-        // Already broken.
-      }
-    }
+    endStream();
     channel.shutdown();
     try {
       scheduler.schedule(
           channel::shutdownNow, options.forwardTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+    } catch (RejectedExecutionException stopping) {
       channel.shutdownNow();
     }
   }
 
   void close() {
+    endStream();
+    channel.shutdownNow();
+  }
+
+  private void endStream() {
     closed = true;
     ClientCallStreamObserver<byte[]> s = stream;
     if (s != null) {
@@ -281,7 +279,6 @@ final class PeerLink {
         // Already broken.
       }
     }
-    channel.shutdownNow();
   }
 
   void awaitTermination(long millis) throws InterruptedException {

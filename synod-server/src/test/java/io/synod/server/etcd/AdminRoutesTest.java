@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * snapshot stream.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AdminGatewayTest {
+class AdminRoutesTest {
   @TempDir static Path dir;
   private Members members;
   private final HttpClient http =
