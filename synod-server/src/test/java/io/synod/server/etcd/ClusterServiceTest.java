@@ -427,6 +427,30 @@ class ClusterServiceTest {
   }
 
   @Test
+  void aJoinedMemberRestartsFromItsDataDirAndFindsMembersAddedAfterIt() throws Exception {
+    members = new Members(3, dir);
+    String leader = members.awaitLeader();
+    for (String name : List.of("m4", "m5")) {
+      Members.Node node = members.reserve(name);
+      cluster(members.awaitLeader())
+          .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(node.peerUrl()).build());
+      members.join(node);
+      awaitListedAlike(members.servers.size());
+    }
+    members.stop("m4");
+    put(members.awaitLeader(), "while/m4/was/down", "v");
+
+    members.restart("m4");
+
+    Await.until(Members.LIMIT, "m4 caught up", () -> countSerializable("m4", "while/") == 1);
+    // m4's flags never named m5 (added after it): it learned m5's URL from its log.
+    members.stop(leader);
+    members.awaitLeader();
+    put(members.awaitLeader(), "after/restart", "v");
+    Await.until(Members.LIMIT, "m4 follows on", () -> countSerializable("m4", "after/") == 1);
+  }
+
+  @Test
   void aMemberThatWasNotAddedCannotJoin() throws Exception {
     members = new Members(1, dir);
     Members.Node stranger = members.reserve("stranger");
