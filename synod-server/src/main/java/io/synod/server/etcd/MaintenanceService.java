@@ -66,8 +66,6 @@ final class MaintenanceService implements MaintenanceGrpc.AsyncService {
   /** etcd's {@code snapshotSendBufferSize}. */
   static final int SNAPSHOT_CHUNK_BYTES = 32 * 1024;
 
-  private static final long RETRY_PAUSE_MILLIS = 50;
-
   private final EtcdEdge edge;
   private final ClusterReplica cluster;
 
