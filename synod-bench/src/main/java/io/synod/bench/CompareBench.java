@@ -66,6 +66,7 @@ public final class CompareBench implements Callable<Integer> {
 
   static final int MEMBERS = 3;
   private static final long PAUSE_BETWEEN_RUNS_MILLIS = 1_000;
+  private static final long SYNOD_BUILD_SECONDS_MAX = 900;
 
   @Option(
       names = "--quick",
@@ -93,6 +94,13 @@ public final class CompareBench implements Callable<Integer> {
 
   @Option(names = "--warmup", description = "warm-up seconds per run (default: 3; quick: 1)")
   Integer warmupSeconds;
+
+  @Option(
+      names = "--cluster-warmup",
+      description =
+          "seconds of puts (16 clients) against each cluster after it starts, not counted, so"
+              + " the first cell does not measure a cold JIT (default: 10; quick: 3; 0: none)")
+  Integer clusterWarmupSeconds;
 
   @Option(names = "--keys", description = "key space (default: 10000; quick: 1000)")
   Integer keys;
@@ -126,7 +134,7 @@ public final class CompareBench implements Callable<Integer> {
 
   @Option(
       names = "--etcd-ports",
-      defaultValue = "24379,24389",
+      defaultValue = "26379,26389",
       split = ",",
       description = "etcd's first client and peer ports (default: ${DEFAULT-VALUE})")
   List<Integer> etcdPorts;
@@ -179,7 +187,8 @@ public final class CompareBench implements Callable<Integer> {
       int seconds,
       int warmupSeconds,
       int keys,
-      int fioSeconds) {}
+      int fioSeconds,
+      int clusterWarmupSeconds) {}
 
   Settings settings() {
     List<Cell> cells = select(cellNames);
@@ -209,7 +218,8 @@ public final class CompareBench implements Callable<Integer> {
             seconds != null ? seconds : quick ? 3 : 10,
             warmupSeconds != null ? warmupSeconds : quick ? 1 : 3,
             keys != null ? keys : quick ? 1000 : 10_000,
-            fioSeconds != null ? fioSeconds : quick ? 3 : 10);
+            fioSeconds != null ? fioSeconds : quick ? 3 : 10,
+            clusterWarmupSeconds != null ? clusterWarmupSeconds : quick ? 3 : 10);
     try {
       for (Cell c : s.cells()) {
         spec(c, s);
@@ -219,6 +229,9 @@ public final class CompareBench implements Callable<Integer> {
     }
     if (s.fioSeconds() < 0 || s.fioSeconds() > 600) {
       throw usage("--fio-seconds must be in 0..600");
+    }
+    if (s.clusterWarmupSeconds() < 0 || s.clusterWarmupSeconds() > 600) {
+      throw usage("--cluster-warmup must be in 0..600");
     }
     return s;
   }
@@ -343,8 +356,9 @@ public final class CompareBench implements Callable<Integer> {
       System.err.println(
           "compare: fio " + (fio.measured() ? fio.syncPercentilesMicros() : fio.note()));
     }
-    Map<String, String> versions = versions(root);
+    Map<String, String> versions = versions(root, s.targets());
     List<LocalCluster> clusters = startClusters(root, runDir, s.targets());
+    warmUp(clusters, s);
     long ticksPerSecond = ProcStats.ticksPerSecond();
     List<CompareTable.Row> rows = new ArrayList<>();
     List<String> runJson = new ArrayList<>();
@@ -394,10 +408,7 @@ public final class CompareBench implements Callable<Integer> {
     List<LocalCluster> clusters = new ArrayList<>();
     for (LocalCluster.Kind kind : kinds) {
       boolean synod = kind == LocalCluster.Kind.SYNOD;
-      String binary =
-          synod
-              ? (synodBinary != null ? synodBinary : root.resolve("bin/synod").toString())
-              : etcdBinary;
+      String binary = synod ? synodBinary(root) : etcdBinary;
       List<Integer> ports = synod ? synodPorts : etcdPorts;
       LocalCluster c;
       synchronized (running) {
@@ -414,6 +425,31 @@ public final class CompareBench implements Callable<Integer> {
       System.err.println("compare: " + c.kind().label() + " ready");
     }
     return clusters;
+  }
+
+  /** Puts against each cluster, not counted: JIT compilation, connection set-up, first segments. */
+  private void warmUp(List<LocalCluster> clusters, Settings s) throws InterruptedException {
+    if (s.clusterWarmupSeconds() == 0) {
+      return;
+    }
+    LoadSpec spec =
+        new LoadSpec(
+            Workload.PUT, 16, 6, s.keys(), valueBytes, s.clusterWarmupSeconds(), 0, 0, 1, seed);
+    for (LocalCluster c : clusters) {
+      System.err.printf(
+          "compare: warming %s up, %d s of puts...%n", c.kind().label(), spec.seconds());
+      LoadResult r = LoadRun.run(spec, c.kind().label(), c.endpoints(), LoadRun.Window.NONE);
+      System.err.printf(
+          Locale.ROOT,
+          "compare:   %s%n",
+          r.supported()
+              ? String.format(Locale.ROOT, "%.0f puts/s", r.throughput())
+              : r.unsupported());
+    }
+  }
+
+  private String synodBinary(Path root) {
+    return synodBinary != null ? synodBinary : root.resolve("bin/synod").toString();
   }
 
   /** One run of {@code cell} against {@code target}; fills {@code json} with its line. */
@@ -537,10 +573,26 @@ public final class CompareBench implements Callable<Integer> {
     }
   }
 
-  private Map<String, String> versions(Path root) {
+  /**
+   * The servers' versions. {@code bin/synod --version} also builds Synod if its sources changed,
+   * once, before three members would each start the same build.
+   */
+  private Map<String, String> versions(Path root, List<LocalCluster.Kind> kinds) {
     Map<String, String> v = new LinkedHashMap<>();
-    List<String> etcd = Machine.run(List.of(etcdBinary, "--version"));
-    v.put("etcd", etcd.isEmpty() ? "unknown (" + etcdBinary + " --version failed)" : etcd.get(0));
+    if (kinds.contains(LocalCluster.Kind.ETCD)) {
+      List<String> etcd = Machine.run(List.of(etcdBinary, "--version"));
+      v.put("etcd", etcd.isEmpty() ? "unknown (" + etcdBinary + " --version failed)" : etcd.get(0));
+    }
+    if (kinds.contains(LocalCluster.Kind.SYNOD)) {
+      String binary = synodBinary(root);
+      System.err.println("compare: " + binary + " --version (builds Synod if needed)...");
+      List<String> synod = Machine.run(List.of(binary, "--version"), SYNOD_BUILD_SECONDS_MAX);
+      if (synod.isEmpty()) {
+        throw new IllegalStateException(
+            binary + " --version failed; run it by hand to see why (a build error?)");
+      }
+      v.put("synod", String.join("; ", synod));
+    }
     List<String> head = Machine.run(List.of("git", "-C", root.toString(), "rev-parse", "HEAD"));
     List<String> dirty =
         Machine.run(List.of("git", "-C", root.toString(), "status", "--porcelain", "--", "."));
@@ -584,6 +636,7 @@ public final class CompareBench implements Callable<Integer> {
             .put("members", MEMBERS)
             .put("seconds", s.seconds())
             .put("warmup_s", s.warmupSeconds())
+            .put("cluster_warmup_s", s.clusterWarmupSeconds())
             .put("keys", s.keys())
             .put("value_size", valueBytes)
             .put("targets", String.join(",", s.targets().stream().map(k -> k.label()).toList()))
@@ -650,9 +703,11 @@ public final class CompareBench implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "- %d members each on loopback, default durability (both fsync their log before"
-                + " acknowledging); the load generator in the driver's JVM on the same cores; %d s"
+                + " acknowledging); the load generator in the driver's JVM on the same cores;"
+                + " %d s of puts against each cluster after its start (not counted); %d s"
                 + " warm-up + %d s measured per run; %d keys, %d-byte values; per cell: %s%n",
             MEMBERS,
+            s.clusterWarmupSeconds(),
             s.warmupSeconds(),
             s.seconds(),
             s.keys(),

@@ -91,7 +91,7 @@ class CompareBenchTest {
                 + " --initial-cluster-token bench-synod --initial-cluster-state new");
     List<String> etcd =
         LocalCluster.memberCommand(
-            LocalCluster.Kind.ETCD, "/usr/bin/etcd", Path.of("/d"), 0, 3, 24379, 24389);
+            LocalCluster.Kind.ETCD, "/usr/bin/etcd", Path.of("/d"), 0, 3, 26379, 26389);
     assertThat(etcd)
         .startsWith("/usr/bin/etcd", "--name", "e1")
         .endsWith("--log-outputs", "stderr");
