@@ -172,6 +172,7 @@ public final class CompareBench implements Callable<Integer> {
 
   private String commandLine = "bin/synod-bench compare";
   private final List<LocalCluster> running = new ArrayList<>();
+  private volatile boolean shuttingDown;
 
   public static void main(String[] args) {
     CompareBench bench = new CompareBench();
@@ -298,6 +299,8 @@ public final class CompareBench implements Callable<Integer> {
     Thread hook =
         new Thread(
             () -> {
+              shuttingDown = true;
+              System.err.println("compare: interrupted; stopping the clusters");
               stopClusters();
               if (!keepData) {
                 WalBench.deleteTree(runDir);
@@ -312,7 +315,12 @@ public final class CompareBench implements Callable<Integer> {
       return code;
     } finally {
       stopClusters();
-      Runtime.getRuntime().removeShutdownHook(hook);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // The JVM is shutting down (Ctrl-C, SIGTERM): the hook is running and cleans up.
+        return 130;
+      }
       if (!keepData && !failed) {
         WalBench.deleteTree(runDir);
       } else {
@@ -366,11 +374,17 @@ public final class CompareBench implements Callable<Integer> {
       Map<LocalCluster.Kind, CompareTable.Side> sides = new LinkedHashMap<>();
       for (LocalCluster target : clusters) {
         TimeUnit.MILLISECONDS.sleep(PAUSE_BETWEEN_RUNS_MILLIS);
+        if (shuttingDown) {
+          return 130;
+        }
         System.err.printf(
             "compare: %s on %s (%d s warm-up + %d s)...%n",
             cell.name(), target.kind().label(), s.warmupSeconds(), s.seconds());
         Json json = new Json().put("cell", cell.name());
         CompareTable.Side side = runOne(cell, s, target, clusters, ticksPerSecond, json);
+        if (shuttingDown) {
+          return 130; // The run was cut short by the clusters' shutdown: no figures.
+        }
         sides.put(target.kind(), side);
         System.out.println(json);
         System.out.flush();
@@ -436,6 +450,9 @@ public final class CompareBench implements Callable<Integer> {
         new LoadSpec(
             Workload.PUT, 16, 6, s.keys(), valueBytes, s.clusterWarmupSeconds(), 0, 0, 1, seed);
     for (LocalCluster c : clusters) {
+      if (shuttingDown) {
+        return;
+      }
       System.err.printf(
           "compare: warming %s up, %d s of puts...%n", c.kind().label(), spec.seconds());
       LoadResult r = LoadRun.run(spec, c.kind().label(), c.endpoints(), LoadRun.Window.NONE);
