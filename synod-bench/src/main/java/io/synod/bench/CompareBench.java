@@ -367,6 +367,7 @@ public final class CompareBench implements Callable<Integer> {
     Map<String, String> versions = versions(root, s.targets());
     List<LocalCluster> clusters = startClusters(root, runDir, s.targets());
     warmUp(clusters, s);
+    recordLeaders(clusters, versions, "start");
     long ticksPerSecond = ProcStats.ticksPerSecond();
     List<CompareTable.Row> rows = new ArrayList<>();
     List<String> runJson = new ArrayList<>();
@@ -397,6 +398,7 @@ public final class CompareBench implements Callable<Integer> {
               sides.getOrDefault(LocalCluster.Kind.SYNOD, notRun),
               sides.getOrDefault(LocalCluster.Kind.ETCD, notRun)));
     }
+    recordLeaders(clusters, versions, "end");
     List<String> names = new ArrayList<>();
     List<List<Long>> rss = new ArrayList<>();
     for (LocalCluster c : clusters) {
@@ -439,6 +441,15 @@ public final class CompareBench implements Callable<Integer> {
       System.err.println("compare: " + c.kind().label() + " ready");
     }
     return clusters;
+  }
+
+  /** Each cluster's leader now; a change between start and end means an election meanwhile. */
+  private static void recordLeaders(
+      List<LocalCluster> clusters, Map<String, String> versions, String when)
+      throws InterruptedException {
+    for (LocalCluster c : clusters) {
+      versions.put(c.kind().label() + "_leader_at_" + when, c.leader());
+    }
   }
 
   /** Puts against each cluster, not counted: JIT compilation, connection set-up, first segments. */
@@ -610,13 +621,19 @@ public final class CompareBench implements Callable<Integer> {
       }
       v.put("synod", String.join("; ", synod));
     }
-    List<String> head = Machine.run(List.of("git", "-C", root.toString(), "rev-parse", "HEAD"));
-    List<String> dirty =
-        Machine.run(List.of("git", "-C", root.toString(), "status", "--porcelain", "--", "."));
-    v.put(
-        "synod_commit",
-        (head.isEmpty() ? "unknown" : head.get(0))
-            + (dirty.isEmpty() ? "" : " (with uncommitted changes)"));
+    if (kinds.contains(LocalCluster.Kind.SYNOD)) {
+      // The checkout the launcher belongs to (--synod-bin may point at another worktree).
+      Path binary = Path.of(synodBinary(root)).toAbsolutePath();
+      Path tree = binary.getParent() != null ? binary.getParent().getParent() : null;
+      String dir = (tree != null ? tree : root).toString();
+      List<String> head = Machine.run(List.of("git", "-C", dir, "rev-parse", "HEAD"));
+      List<String> dirty =
+          Machine.run(List.of("git", "-C", dir, "status", "--porcelain", "--untracked-files=no"));
+      v.put(
+          "synod_commit",
+          (head.isEmpty() ? "unknown" : head.get(0) + " in " + dir)
+              + (dirty.isEmpty() ? "" : " (with uncommitted changes)"));
+    }
     return v;
   }
 

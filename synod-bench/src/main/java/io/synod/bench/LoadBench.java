@@ -108,6 +108,7 @@ public final class LoadBench implements Callable<Integer> {
   /** The run the options describe. */
   LoadSpec spec() {
     try {
+      endpoints.forEach(EtcdChannels.HostPort::parse);
       return new LoadSpec(
           workload,
           clients,

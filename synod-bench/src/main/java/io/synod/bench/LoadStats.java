@@ -73,6 +73,7 @@ final class LoadStats {
     errors.reset();
     retries.reset();
     errorCodes.clear();
+    firstError.set("");
   }
 
   /** What was counted since {@link #startWindow}; recording goes on into a new interval. */

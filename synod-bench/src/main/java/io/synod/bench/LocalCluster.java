@@ -1,6 +1,9 @@
 package io.synod.bench;
 
+import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.PutResponse;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
 import io.grpc.Status;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -255,6 +258,37 @@ final class LocalCluster implements AutoCloseable {
       return Unary.statusOf(e);
     } catch (TimeoutException e) {
       return Status.DEADLINE_EXCEEDED.withDescription("no answer");
+    }
+  }
+
+  /**
+   * The member that leads, by Maintenance.Status: its name, or why it is unknown (a server without
+   * the Maintenance service). For the report: a single client's latency depends on it.
+   */
+  String leader() throws InterruptedException {
+    try (EtcdChannels channels = EtcdChannels.open(endpoints, endpoints.size())) {
+      List<Unary<StatusResponse>> calls = new ArrayList<>();
+      for (int i = 0; i < endpoints.size(); i++) {
+        Unary<StatusResponse> call = new Unary<>();
+        MaintenanceGrpc.newStub(channels.get(i))
+            .withDeadlineAfter(READY_CALL_MILLIS, TimeUnit.MILLISECONDS)
+            .status(StatusRequest.getDefaultInstance(), call);
+        calls.add(call);
+      }
+      String why = "unknown";
+      for (int i = 0; i < calls.size(); i++) {
+        try {
+          StatusResponse r = calls.get(i).get(READY_CALL_MILLIS + 1_000, TimeUnit.MILLISECONDS);
+          if (r.getLeader() != 0 && r.getLeader() == r.getHeader().getMemberId()) {
+            return members.get(i).name();
+          }
+        } catch (ExecutionException e) {
+          why = "unknown (" + LoadStats.describe(Unary.statusOf(e)) + ")";
+        } catch (TimeoutException e) {
+          why = "unknown (Status timed out)";
+        }
+      }
+      return why;
     }
   }
 
