@@ -177,6 +177,12 @@ final class LeaseLoad implements LoadWorkload {
               (r, t) -> {
                 if (t != null) {
                   c.broken = true;
+                  // Cancels the stream (a no-op if it already ended), so it cannot linger.
+                  try {
+                    c.requests.onError(Status.CANCELLED.withDescription("abandoned").asException());
+                  } catch (RuntimeException e) {
+                    // Already closed.
+                  }
                 }
               })
           .thenCompose(
