@@ -3,6 +3,7 @@ package io.synod.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The comparison's table: per matrix cell, Synod's and etcd's throughput, p50 and p99 with the
@@ -110,35 +111,18 @@ final class CompareTable {
     for (Row r : rows) {
       Side s = r.synod();
       Side e = r.etcd();
-      b.append("| ")
-          .append(r.cell())
-          .append(" | ")
-          .append(value(s, s.throughput()))
-          .append(" | ")
-          .append(value(e, e.throughput()))
-          .append(" | ")
-          .append(ratio(s, e, s.throughput(), e.throughput()))
-          .append(" | ")
-          .append(value(s, s.p50Micros()))
-          .append(" | ")
-          .append(value(e, e.p50Micros()))
-          .append(" | ")
-          .append(ratio(s, e, s.p50Micros(), e.p50Micros()))
-          .append(" | ")
-          .append(value(s, s.p99Micros()))
-          .append(" | ")
-          .append(value(e, e.p99Micros()))
-          .append(" | ")
-          .append(ratio(s, e, s.p99Micros(), e.p99Micros()))
-          .append(" | ")
-          .append(value(s, s.cpuMicrosPerOp()))
-          .append(" | ")
-          .append(value(e, e.cpuMicrosPerOp()))
-          .append(" | ")
-          .append(pair(s, e, s.errors(), e.errors()))
-          .append(" | ")
-          .append(percentPair(s, e))
-          .append(" |\n");
+      List<String> cells = new ArrayList<>(List.of(r.cell()));
+      for (ToDoubleFunction<Side> figure :
+          List.<ToDoubleFunction<Side>>of(Side::throughput, Side::p50Micros, Side::p99Micros)) {
+        double sv = figure.applyAsDouble(s);
+        double ev = figure.applyAsDouble(e);
+        cells.addAll(List.of(value(s, sv), value(e, ev), ratio(s, e, sv, ev)));
+      }
+      cells.add(value(s, s.cpuMicrosPerOp()));
+      cells.add(value(e, e.cpuMicrosPerOp()));
+      cells.add(pair(s, e, s.errors(), e.errors()));
+      cells.add(percentPair(s, e));
+      b.append("| ").append(String.join(" | ", cells)).append(" |\n");
       addNote(notes, r.cell(), "Synod", s);
       addNote(notes, r.cell(), "etcd", e);
     }

@@ -58,21 +58,6 @@ record LoadSpec(
     return ratePerSecond > 0;
   }
 
-  /** The same run with another client count, channel count and key space. */
-  LoadSpec with(int clients, int conns, int keys) {
-    return new LoadSpec(
-        workload,
-        clients,
-        conns,
-        keys,
-        valueBytes,
-        seconds,
-        warmupSeconds,
-        ratePerSecond,
-        keysPerWatcher,
-        seed);
-  }
-
   private static void check(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException(message);
