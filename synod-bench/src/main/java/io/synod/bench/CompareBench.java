@@ -67,6 +67,7 @@ public final class CompareBench implements Callable<Integer> {
   static final int MEMBERS = 3;
   private static final long PAUSE_BETWEEN_RUNS_MILLIS = 1_000;
   private static final long SYNOD_BUILD_SECONDS_MAX = 900;
+  private static final int LOOPBACK_ROUND_TRIPS = 5_000;
 
   @Option(
       names = "--quick",
@@ -364,6 +365,10 @@ public final class CompareBench implements Callable<Integer> {
       System.err.println(
           "compare: fio " + (fio.measured() ? fio.syncPercentilesMicros() : fio.note()));
     }
+    LoopbackProbe loopback = LoopbackProbe.run(LOOPBACK_ROUND_TRIPS);
+    System.err.printf(
+        "compare: loopback TCP round trip p50 %d µs, p99 %d µs%n",
+        loopback.p50Micros(), loopback.p99Micros());
     Map<String, String> versions = versions(root, s.targets());
     List<LocalCluster> clusters = startClusters(root, runDir, s.targets());
     warmUp(clusters, s);
@@ -414,7 +419,7 @@ public final class CompareBench implements Callable<Integer> {
     System.out.print(rssTable);
     if (!noSave) {
       Path dir = resultsDir != null ? resultsDir : root.resolve("bench/results");
-      save(dir, machine, fio, versions, s, runJson, names, rss, table, rssTable);
+      save(dir, machine, fio, loopback, versions, s, runJson, names, rss, table, rssTable);
     }
     return 0;
   }
@@ -641,6 +646,7 @@ public final class CompareBench implements Callable<Integer> {
       Path dir,
       Machine m,
       FioProbe fio,
+      LoopbackProbe loopback,
       Map<String, String> versions,
       Settings s,
       List<String> runs,
@@ -690,6 +696,12 @@ public final class CompareBench implements Callable<Integer> {
             + machineJson
             + ",\n  \"fio\": "
             + (fio == null ? new Json().put("note", "skipped") : fio.toJson())
+            + ",\n  \"loopback\": "
+            + new Json()
+                .put("round_trips", loopback.roundTrips())
+                .put("p50_us", loopback.p50Micros())
+                .put("p99_us", loopback.p99Micros())
+                .put("note", loopback.note())
             + ",\n  \"versions\": "
             + versionJson
             + ",\n  \"config\": "
@@ -703,7 +715,9 @@ public final class CompareBench implements Callable<Integer> {
     Files.writeString(jsonFile, json, StandardCharsets.UTF_8);
     Path mdFile = dir.resolve(base + ".md");
     Files.writeString(
-        mdFile, markdown(date, m, fio, versions, s, table, rssTable), StandardCharsets.UTF_8);
+        mdFile,
+        markdown(date, m, fio, loopback, versions, s, table, rssTable),
+        StandardCharsets.UTF_8);
     System.err.println("compare: wrote " + jsonFile + " and " + mdFile);
   }
 
@@ -711,6 +725,7 @@ public final class CompareBench implements Callable<Integer> {
       String date,
       Machine m,
       FioProbe fio,
+      LoopbackProbe loopback,
       Map<String, String> versions,
       Settings s,
       String table,
@@ -733,6 +748,15 @@ public final class CompareBench implements Callable<Integer> {
     } else {
       b.append("- fio: ").append(fio == null ? "skipped" : fio.note()).append('\n');
     }
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "- loopback TCP round trip (1 byte, %d times, in the driver's JVM): p50 %d µs, p99 %d"
+                + " µs%s%n",
+            loopback.roundTrips(),
+            loopback.p50Micros(),
+            loopback.p99Micros(),
+            loopback.note().isEmpty() ? "" : " (" + loopback.note() + ")"));
     b.append(
         String.format(
             Locale.ROOT,
