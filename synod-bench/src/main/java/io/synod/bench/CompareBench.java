@@ -61,6 +61,8 @@ public final class CompareBench implements Callable<Integer> {
           new Cell("lease-16", Workload.LEASE, 16, 6, 0, 0, 1),
           // Contention: 16 clients take turns on one lock name.
           new Cell("lock-16", Workload.LOCK, 16, 6, 1, 0, 1),
+          // The same with etcd's client recipe over KV + lease + watch (no v3lock service needed).
+          new Cell("lock-recipe-16", Workload.LOCK_RECIPE, 16, 6, 1, 0, 1),
           // Watch latency at the same offered load for both: 200 puts/s, 10 watchers of 100 keys.
           new Cell("watch-16", Workload.WATCH, 16, 6, 1000, 200, 100));
 
@@ -314,6 +316,10 @@ public final class CompareBench implements Callable<Integer> {
       int code = compare(root, runDir, s);
       failed = code != 0;
       return code;
+    } catch (IllegalStateException e) {
+      // Busy ports, a member that would not start or serve, a failed build: said plainly.
+      System.err.println("compare: " + e.getMessage());
+      return 1;
     } finally {
       stopClusters();
       try {

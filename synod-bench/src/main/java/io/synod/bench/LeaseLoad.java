@@ -34,6 +34,10 @@ import java.util.concurrent.TimeUnit;
 final class LeaseLoad implements LoadWorkload {
   static final long LEASE_TTL_SECONDS = 60;
   static final String LOCK_PREFIX = "bench/lock/";
+
+  /** How long an acquisition may wait for the holders before it, under contention. */
+  static final long LOCK_WAIT_SECONDS = 60;
+
   private static final long CLOSE_SECONDS_MAX = 5;
 
   private final LoadSpec spec;
@@ -70,16 +74,23 @@ final class LeaseLoad implements LoadWorkload {
 
   @Override
   public void setUp(long deadlineNanos) throws Unsupported, InterruptedException {
-    if (spec.workload() != Workload.LOCK) {
-      return;
+    if (spec.workload() == Workload.LOCK) {
+      lockLeases = grantPerClient(spec, channels, deadlineNanos);
     }
-    // A lock's owner key is attached to its client's lease; the lease outlives the run.
+  }
+
+  /**
+   * One lease per client for the whole run (a lock's owner key is attached to it), granted on the
+   * client's channel; the TTL outlives the run.
+   */
+  static long[] grantPerClient(LoadSpec spec, EtcdChannels channels, long deadlineNanos)
+      throws Unsupported, InterruptedException {
     long ttl = LEASE_TTL_SECONDS + spec.warmupSeconds() + spec.seconds();
     List<CompletableFuture<LeaseGrantResponse>> grants = new ArrayList<>();
     for (int i = 0; i < spec.clients(); i++) {
       grants.add(grant(channels.get(i), ttl));
     }
-    lockLeases = new long[spec.clients()];
+    long[] ids = new long[spec.clients()];
     for (int i = 0; i < grants.size(); i++) {
       Status s = KvLoad.await(grants.get(i), deadlineNanos);
       if (s.getCode() == Status.Code.UNIMPLEMENTED) {
@@ -88,7 +99,24 @@ final class LeaseLoad implements LoadWorkload {
       if (!s.isOk()) {
         throw new IllegalStateException("lease grant for lock client: " + LoadStats.describe(s));
       }
-      lockLeases[i] = grants.get(i).join().getID();
+      ids[i] = grants.get(i).join().getID();
+    }
+    return ids;
+  }
+
+  /** Revokes {@code ids} (deleting what is attached to them); best effort, bounded in time. */
+  static void revokeAll(EtcdChannels channels, long[] ids) {
+    List<CompletableFuture<?>> revokes = new ArrayList<>();
+    for (int i = 0; i < ids.length; i++) {
+      revokes.add(revoke(channels.get(i), ids[i]));
+    }
+    try {
+      CompletableFuture.allOf(revokes.toArray(CompletableFuture[]::new))
+          .get(CLOSE_SECONDS_MAX, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // Best effort: the leases expire by themselves.
     }
   }
 
@@ -114,7 +142,9 @@ final class LeaseLoad implements LoadWorkload {
       Channel ch = rotation.next();
       ByteString name = lockName(random.nextInt(spec.keys()));
       Unary<LockResponse> locked = new Unary<>();
-      lock(ch).lock(LockRequest.newBuilder().setName(name).setLease(leaseId).build(), locked);
+      LockGrpc.newStub(ch)
+          .withDeadlineAfter(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)
+          .lock(LockRequest.newBuilder().setName(name).setLease(leaseId).build(), locked);
       return locked
           .thenCompose(
               l -> {
@@ -136,18 +166,7 @@ final class LeaseLoad implements LoadWorkload {
     synchronized (streams) {
       streams.forEach(KeepAliveStream::close);
     }
-    List<CompletableFuture<?>> revokes = new ArrayList<>();
-    for (int i = 0; i < lockLeases.length; i++) {
-      revokes.add(revoke(channels.get(i), lockLeases[i]));
-    }
-    try {
-      CompletableFuture.allOf(revokes.toArray(CompletableFuture[]::new))
-          .get(CLOSE_SECONDS_MAX, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      // Best effort: the leases expire by themselves.
-    }
+    revokeAll(channels, lockLeases);
   }
 
   /**

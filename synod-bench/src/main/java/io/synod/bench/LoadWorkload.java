@@ -54,6 +54,7 @@ interface LoadWorkload extends AutoCloseable {
     return switch (spec.workload()) {
       case WATCH -> new WatchLoad(spec, channels, keys, stats);
       case LOCK, LEASE -> new LeaseLoad(spec, channels);
+      case LOCK_RECIPE -> new LockRecipeLoad(spec, channels);
       case PUT, RANGE, RANGE_SERIALIZABLE, TXN_CAS -> new KvLoad(spec, channels, keys);
     };
   }

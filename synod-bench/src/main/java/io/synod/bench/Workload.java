@@ -25,6 +25,13 @@ enum Workload {
   /** v3lockpb Lock then Unlock of one of --keys lock names, with a lease per client. */
   LOCK("lock", "v3lock Lock + Unlock of one of --keys names (acquire waits for the holder)"),
   /**
+   * The same acquire/release with etcd's client recipe (concurrency.Mutex) over KV, lease and
+   * watch, for servers without the v3lock service.
+   */
+  LOCK_RECIPE(
+      "lock-recipe",
+      "Mutex recipe: Txn-create <name>/<lease>, watch the predecessor's delete, delete"),
+  /**
    * Puts of random keys; watchers, one per --keys-per-watcher keys, record the time from each put's
    * send to its event.
    */

@@ -28,6 +28,7 @@ class CompareBenchTest {
             "txn-cas-64",
             "lease-16",
             "lock-16",
+            "lock-recipe-16",
             "watch-16");
   }
 

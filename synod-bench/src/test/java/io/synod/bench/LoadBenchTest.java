@@ -3,6 +3,7 @@ package io.synod.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -108,6 +109,16 @@ class LoadBenchTest {
     assertThat(keys.value().size()).isEqualTo(16);
     assertThat(WatchLoad.watcherCount(1000, 100)).isEqualTo(10);
     assertThat(WatchLoad.watcherCount(1001, 100)).isEqualTo(11);
+  }
+
+  @Test
+  void aPrefixRangeEndsAfterItsLastKey() {
+    assertThat(LockRecipeLoad.prefixEnd(ByteString.copyFromUtf8("bench/lock/0000/")))
+        .isEqualTo(ByteString.copyFromUtf8("bench/lock/00000"));
+    assertThat(LockRecipeLoad.prefixEnd(ByteString.copyFrom(new byte[] {'a', (byte) 0xff})))
+        .isEqualTo(ByteString.copyFromUtf8("b"));
+    assertThat(LockRecipeLoad.prefixEnd(ByteString.copyFrom(new byte[] {(byte) 0xff})))
+        .isEqualTo(ByteString.copyFrom(new byte[] {0}));
   }
 
   @Test
