@@ -89,6 +89,25 @@ public final class KvStateMachine implements StateMachine {
   }
 
   /**
+   * Serves a Txn that writes nothing ({@link RequestValidator#isReadOnly}) like a read, outside the
+   * log, as etcd does: its compares and ranges see the current revision, and nothing changes (the
+   * revision does not advance, no watcher hears of it).
+   *
+   * @throws IllegalArgumentException if {@code txn} has a put or a delete in any branch
+   */
+  public KvResponse readOnlyTxn(KvCommand.Txn txn) {
+    if (!RequestValidator.isReadOnly(txn)) {
+      throw new IllegalArgumentException("not a read-only txn");
+    }
+    KvResponse response = applier.apply(txn, appliedIndex);
+    Assert.that(
+        response instanceof KvResponse.Error
+            || ((KvResponse.Txn) response).revision() == revision(),
+        "a read-only txn changed the revision");
+    return response;
+  }
+
+  /**
    * etcd's HashKV: a CRC32C of every live key-value (key, create, mod, version, lease, value, in
    * key order) as of {@code revision} (0 = current). It depends only on that view, so replicas
    * agree whatever their compaction point. Errors as etcd: {@code 0 < revision <= compact revision}

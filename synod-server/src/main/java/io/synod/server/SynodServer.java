@@ -15,8 +15,10 @@ import io.synod.server.member.ClusterMembers;
 import io.synod.server.member.DataDir;
 import io.synod.server.member.MemberIds;
 import io.synod.server.node.ForwardKind;
+import io.synod.server.node.LoopHook;
 import io.synod.server.node.NodeRunner;
 import io.synod.server.node.Proposer;
+import io.synod.server.peer.ForwardHandler;
 import io.synod.server.peer.PeerService;
 import io.synod.server.peer.PeerStats;
 import io.synod.server.peer.PeerTransport;
@@ -138,7 +140,22 @@ public final class SynodServer implements AutoCloseable {
   public static SynodServer start(
       ServerConfig cfg,
       Options options,
-      Supplier<StateMachine> stateMachine,
+      Supplier<? extends StateMachine> stateMachine,
+      List<ClientApi> apis,
+      Consumer<Throwable> onFatal)
+      throws StartupException {
+    return start(cfg, options, stateMachine, LoopHook.NONE, apis, onFatal);
+  }
+
+  /**
+   * As above, with {@code hook} run on the replica loop's thread after every turn (synod-kv's watch
+   * catch-up, the leader's lease clock and auto compaction).
+   */
+  public static SynodServer start(
+      ServerConfig cfg,
+      Options options,
+      Supplier<? extends StateMachine> stateMachine,
+      LoopHook hook,
       List<ClientApi> apis,
       Consumer<Throwable> onFatal)
       throws StartupException {
@@ -176,7 +193,8 @@ public final class SynodServer implements AutoCloseable {
               SystemClock.INSTANCE,
               NodeRunner.Options.defaults(Duration.ofMillis(cfg.heartbeatMillis())),
               completions,
-              onFatal);
+              onFatal,
+              hook);
       Proposer proposer = new Proposer(runner, transport);
       PeerService peerService = new PeerService(self, id -> members.byId().containsKey(id), stats);
       peerService.addGroup(runner);
@@ -188,8 +206,15 @@ public final class SynodServer implements AutoCloseable {
       started.add(runner);
       ServerContext ctx =
           new ServerContext(
-              cfg, self, opened.metadata().clusterId(), GROUP_ID, runner, proposer, transport);
-      ClientServer clientServer = startClientServer(cfg, options, ctx, apis);
+              cfg,
+              self,
+              opened.metadata().clusterId(),
+              GROUP_ID,
+              runner,
+              proposer,
+              transport,
+              completions);
+      ClientServer clientServer = startClientServer(cfg, options, ctx, apis, peerService);
       LOG.info(
           "member "
               + MemberIds.hex(self)
@@ -280,7 +305,11 @@ public final class SynodServer implements AutoCloseable {
   }
 
   private static ClientServer startClientServer(
-      ServerConfig cfg, Options options, ServerContext ctx, List<ClientApi> apis)
+      ServerConfig cfg,
+      Options options,
+      ServerContext ctx,
+      List<ClientApi> apis,
+      PeerService peerService)
       throws StartupException {
     HttpRouter router = new HttpRouter();
     MemberEndpoints.register(router, ctx.runner(), options.healthTimeout());
@@ -295,6 +324,11 @@ public final class SynodServer implements AutoCloseable {
           @Override
           public HttpRouter http() {
             return router;
+          }
+
+          @Override
+          public void forward(int kind, ForwardHandler handler) {
+            peerService.registerForward(kind, handler);
           }
         };
     for (ClientApi api : apis) {
