@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.DynamicMessage;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KeyValue;
@@ -21,7 +22,9 @@ import io.etcd.jetcd.api.WatchResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.support.CloseableClient;
+import io.etcd.jetcd.watch.WatchEvent;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
@@ -42,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,6 +154,33 @@ class CrashRecoveryIT {
       for (int i = 0; i < 4; i++) {
         writers.add(new Writer(c.jetcd(), i, stop));
       }
+      // A watcher of every write, on the leader first: the kill breaks its stream and jetcd
+      // resumes it elsewhere from the revision after the last event it got.
+      long watchFrom =
+          c.kv(leader)
+                  .range(RangeRequest.newBuilder().setKey(bs("load/")).build())
+                  .getHeader()
+                  .getRevision()
+              + 1;
+      List<String> urls = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        urls.add(c.members.flags.clientUrl((leader + i) % 3));
+      }
+      Client watching =
+          Client.builder()
+              .endpoints(urls.toArray(String[]::new))
+              .loadBalancerPolicy("pick_first")
+              .build();
+      List<WatchEvent> seen = new CopyOnWriteArrayList<>();
+      AtomicReference<Throwable> watchFailure = new AtomicReference<>();
+      Watch.Watcher watcher =
+          watching
+              .getWatchClient()
+              .watch(
+                  bytes("load/"),
+                  WatchOption.builder().isPrefix(true).withRevision(watchFrom).build(),
+                  r -> seen.addAll(r.getEvents()),
+                  watchFailure::set);
       writers.forEach(Thread::start);
       try {
         Await.until(LIMIT, "100 writes acknowledged", () -> acked(writers) >= 100);
@@ -207,6 +238,32 @@ class CrashRecoveryIT {
       }
       assertThat(views.get(1)).isEqualTo(views.get(0));
       assertThat(views.get(2)).isEqualTo(views.get(0));
+
+      // The watcher got every write exactly once, in revision order, across the failover.
+      long last = newest;
+      Await.until(
+          LIMIT,
+          "the watcher reached revision " + last,
+          () ->
+              !seen.isEmpty() && seen.get(seen.size() - 1).getKeyValue().getModRevision() >= last);
+      // jetcd tells the listener about the broken stream, then resumes it (it is not closed).
+      assertThat(watcher.isClosed()).isFalse();
+      watcher.close();
+      watching.close();
+      System.out.printf("leader kill: the watcher saw %s and resumed%n", watchFailure.get());
+      Map<String, Long> watched = new TreeMap<>();
+      long previous = 0;
+      for (WatchEvent e : seen) {
+        long rev = e.getKeyValue().getModRevision();
+        assertThat(rev).as("events in revision order, none twice").isGreaterThan(previous);
+        previous = rev;
+        watched.put(e.getKeyValue().getKey().toString(StandardCharsets.UTF_8), rev);
+      }
+      for (Writer w : writers) {
+        for (Ack a : w.acks) {
+          assertThat(watched.get(a.key())).as("watched " + a.key()).isEqualTo(a.revision());
+        }
+      }
       Map<String, Long> causes = new TreeMap<>();
       for (Writer w : writers) {
         for (String f : w.failures) {

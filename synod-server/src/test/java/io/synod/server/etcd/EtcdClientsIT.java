@@ -309,6 +309,31 @@ class EtcdClientsIT {
   }
 
   @Test
+  void etcdctlLockIsHeldByOneClientAtATime() throws Exception {
+    // etcdctl's lock is the client-side recipe: a lease, a txn on create_revision, ranges sorted
+    // by create revision with max_create_revision, and a watch for the predecessor's delete.
+    Etcdctl ctl = etcdctl();
+    try (Etcdctl.Stream first = ctl.start("lock", "lk/name")) {
+      String held = first.next();
+      assertThat(held).matches("lk/name/[0-9a-f]+");
+      try (Etcdctl.Stream second = ctl.start("lock", "lk/name")) {
+        Await.until(
+            EtcdProcesses.LIMIT,
+            "the second client queued its key",
+            () -> ctl.ok("get", "lk/name/", "--prefix", "--keys-only").lines().size() == 4);
+        List<String> queued =
+            ctl.ok("get", "lk/name/", "--prefix", "--keys-only", "--sort-by=CREATE").lines();
+        assertThat(queued.get(0)).isEqualTo(held);
+        assertThat(second.hasLine()).as("the second client waits").isFalse();
+        assertThat(first.terminate()).isZero(); // unlocks
+        assertThat(second.next()).isEqualTo(queued.get(2));
+        assertThat(ctl.ok("get", "lk/name/", "--prefix", "--keys-only").lines())
+            .containsExactly(queued.get(2), "");
+      }
+    }
+  }
+
+  @Test
   void etcdctlEndpointHealthAndStatus() {
     Etcdctl ctl = etcdctl();
     Etcdctl.Result health = ctl.run("endpoint", "health");

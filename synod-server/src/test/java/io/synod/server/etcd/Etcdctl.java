@@ -220,6 +220,18 @@ final class Etcdctl {
       stdin.flush();
     }
 
+    /** Whether it printed a line not yet taken. */
+    boolean hasLine() {
+      String line = lines.peek();
+      return line != null && line != END;
+    }
+
+    /** SIGTERM (etcdctl cleans up: a lock holder unlocks); returns the exit status. */
+    int terminate() throws InterruptedException {
+      process.destroy();
+      return awaitExit();
+    }
+
     /** Waits (bounded) for it to exit by itself; returns the exit status. */
     int awaitExit() throws InterruptedException {
       if (!process.waitFor(LINE_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
