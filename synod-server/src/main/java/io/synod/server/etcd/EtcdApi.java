@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The etcd v3 API of a member: KV, Watch and Lease over gRPC (with etcd's {@code hasleader}
- * handling) and the JSON gateway under {@code /v3/} and {@code /v3beta/}, on synod-kv's state
- * machine. Cluster, Maintenance, Auth, Lock and Election come later and plug in the same way:
- * another service on the same {@link EtcdEdge}.
+ * The etcd v3 API of a member: KV, Watch, Lease, Lock and Election over gRPC (with etcd's {@code
+ * hasleader} handling) and the JSON gateway under {@code /v3/} and {@code /v3beta/}, on synod-kv's
+ * state machine. Cluster, Maintenance and Auth come later and plug in the same way: another service
+ * on the same {@link EtcdEdge}.
  *
  * <pre>
  *   KvReplica replica = EtcdApi.replica(cfg);
@@ -82,6 +82,16 @@ public final class EtcdApi {
           registry.grpc(ServerInterceptors.intercept(lease.definition(), requireLeader));
           lease.registerForwards(registry);
           JsonGateway gateway = new JsonGateway(edge, kv, lease);
+          ConcurrencyRecipes recipes = new ConcurrencyRecipes(edge);
+          LockService lock = new LockService(recipes);
+          ElectionService election = new ElectionService(recipes);
+          registry.grpc(
+              ServerInterceptors.intercept(
+                  io.etcd.jetcd.api.lock.LockGrpc.bindService(lock), requireLeader));
+          registry.grpc(
+              ServerInterceptors.intercept(
+                  io.etcd.jetcd.api.ElectionGrpc.bindService(election), requireLeader));
+          RecipeGateway.register(gateway, lock, election);
           registry.http().prefix("/v3/", gateway).prefix("/v3beta/", gateway);
         });
   }

@@ -1,0 +1,181 @@
+package io.synod.server.etcd;
+
+import io.etcd.jetcd.api.LeaderResponse;
+import io.grpc.Status;
+import io.synod.common.Bytes;
+import io.synod.kv.KeyValue;
+import io.synod.kv.KvError;
+import io.synod.kv.KvStateMachine;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One client's {@code Election.Observe} stream (gRPC, or the gateway's {@code
+ * /v3/election/observe}): a {@link LeaderObserver} on the loop thread and a bounded outbox drained
+ * through the transport's flow control.
+ *
+ * <pre>
+ *   LeaderObserver (loop thread) ──report──▶ outbox (at most PENDING_MAX; the oldest goes first)
+ *                                                │ drain (executor, while ready)
+ *                                                ▼ Outbound.send
+ * </pre>
+ *
+ * <p>A client that does not read loses intermediate reports, never the newest one: etcd's observer
+ * promises only that the latest leader is posted. The stream starts after a ReadIndex round, so its
+ * first report is at least as new as any write acknowledged before the call.
+ *
+ * <p><b>Threads.</b> {@link #open} and {@link #close} from any thread; reports on the loop thread;
+ * {@link #drain} on any thread (serialized here).
+ */
+final class ObserveStream {
+  /** Reports kept for a slow client. */
+  static final int PENDING_MAX = 64;
+
+  /** Where reports go; called by one thread at a time. */
+  interface Outbound {
+    boolean isReady();
+
+    void send(LeaderResponse response);
+
+    void fail(Status status);
+  }
+
+  private final ConcurrencyRecipes recipes;
+  private final EtcdEdge edge;
+  private final Outbound out;
+  private final LeaderObserver observer;
+  private final ConcurrentLinkedQueue<LeaderResponse> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicInteger wip = new AtomicInteger();
+  private final AtomicBoolean admitted = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Status failure;
+
+  /** Drain threads only. */
+  private boolean finished;
+
+  ObserveStream(ConcurrencyRecipes recipes, Bytes name, Outbound out) {
+    this.recipes = recipes;
+    this.edge = recipes.edge;
+    this.out = out;
+    this.observer = new LeaderObserver(ConcurrencyRecipes.prefix(name), this::report);
+  }
+
+  /** Starts observing (after a linearizable read). */
+  void open() {
+    if (!recipes.admitObserver()) {
+      fail(Status.UNKNOWN.withDescription(KvError.TOO_MANY_REQUESTS.message()));
+      return;
+    }
+    admitted.set(true);
+    if (closed.get()) {
+      release();
+      return;
+    }
+    edge.read(false, sm -> sm.revision())
+        .thenCompose(
+            rev ->
+                edge.ctx
+                    .runner()
+                    .call(
+                        loop -> {
+                          if (!closed.get()) {
+                            observer.start((KvStateMachine) loop.stateMachine());
+                          }
+                          return null;
+                        }))
+        .whenComplete(
+            (v, error) -> {
+              if (error != null) {
+                fail(ConcurrencyRecipes.passThrough(error).getStatus());
+              }
+            });
+  }
+
+  /** A report of the observer (loop thread). */
+  private void report(long revision, KeyValue kv) {
+    if (closed.get()) {
+      return;
+    }
+    queue.add(
+        LeaderResponse.newBuilder()
+            .setHeader(edge.header(revision))
+            .setKv(EtcdProtos.kv(kv))
+            .build());
+    if (queued.incrementAndGet() > PENDING_MAX && queue.poll() != null) {
+      queued.decrementAndGet();
+    }
+    drain();
+  }
+
+  /** Sends what the client can take now, off the calling thread. Safe from any thread. */
+  void drain() {
+    if (wip.getAndIncrement() == 0) {
+      edge.executor().execute(this::drainLoop);
+    }
+  }
+
+  private void drainLoop() {
+    int missed = 1;
+    do {
+      try {
+        drainOnce();
+      } catch (RuntimeException e) {
+        // The transport refused (the client went away): stop sending.
+        finished = true;
+        close();
+      }
+      missed = wip.addAndGet(-missed);
+    } while (missed != 0);
+  }
+
+  private void drainOnce() {
+    if (finished) {
+      queue.clear();
+      return;
+    }
+    Status f = failure;
+    if (f != null) {
+      finished = true;
+      queue.clear();
+      out.fail(f);
+      return;
+    }
+    LeaderResponse r;
+    while (out.isReady() && (r = queue.poll()) != null) {
+      queued.decrementAndGet();
+      out.send(r);
+    }
+  }
+
+  /** Ends the stream with {@code status}, sent after nothing else. */
+  void fail(Status status) {
+    if (failure == null) {
+      failure = status;
+    }
+    drain();
+    close();
+  }
+
+  private void release() {
+    if (admitted.compareAndSet(true, false)) {
+      recipes.releaseObserver();
+    }
+  }
+
+  /** The client went away (or the stream failed): stops the observer. Idempotent. */
+  void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    release();
+    edge.ctx
+        .runner()
+        .call(
+            loop -> {
+              observer.close();
+              return null;
+            });
+  }
+}
