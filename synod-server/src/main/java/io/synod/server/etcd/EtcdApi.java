@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The etcd v3 API of a member: KV, Watch, Lease, Lock and Election over gRPC (with etcd's {@code
- * hasleader} handling) and the JSON gateway under {@code /v3/} and {@code /v3beta/}, on synod-kv's
- * state machine. Cluster, Maintenance and Auth come later and plug in the same way: another service
- * on the same {@link EtcdEdge}.
+ * The etcd v3 API of a member: KV, Watch, Lease, Maintenance.Status, Lock and Election over gRPC
+ * (with etcd's {@code hasleader} handling) and the JSON gateway under {@code /v3/} and {@code
+ * /v3beta/}, on synod-kv's state machine. Cluster, the rest of Maintenance and Auth come later and
+ * plug in the same way: another service on the same {@link EtcdEdge}.
  *
  * <pre>
  *   KvReplica replica = EtcdApi.replica(cfg);
@@ -80,8 +80,12 @@ public final class EtcdApi {
               ServerInterceptors.intercept(
                   io.etcd.jetcd.api.WatchGrpc.bindService(new WatchService(edge)), requireLeader));
           registry.grpc(ServerInterceptors.intercept(lease.definition(), requireLeader));
+          MaintenanceService maintenance = new MaintenanceService(edge);
+          registry.grpc(
+              ServerInterceptors.intercept(
+                  io.etcd.jetcd.api.MaintenanceGrpc.bindService(maintenance), requireLeader));
           lease.registerForwards(registry);
-          JsonGateway gateway = new JsonGateway(edge, kv, lease);
+          JsonGateway gateway = new JsonGateway(edge, kv, lease, maintenance);
           ConcurrencyRecipes recipes = new ConcurrencyRecipes(edge);
           LockService lock = new LockService(recipes);
           ElectionService election = new ElectionService(recipes);

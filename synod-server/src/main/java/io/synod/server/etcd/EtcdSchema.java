@@ -19,10 +19,11 @@ import io.etcd.jetcd.api.JetcdProto;
  * etcd 3.4's {@code rpc.proto} where jetcd's compiled copy lacks parts of it. jetcd 0.8.5's stubs
  * have no {@code WatchCreateRequest.watch_id} (7) and {@code fragment} (8), no {@code
  * WatchResponse.fragment} (7), no {@code Compare.lease} (8) and target {@code LEASE} (4), and no
- * {@code Lease.LeaseLeases} RPC. On the gRPC wire those fields arrive as unknown fields of jetcd's
- * classes (read and written here by number); the JSON gateway converts through this patched schema
- * so that it reads and prints them by name; {@code LeaseLeases} is served with {@link
- * DynamicMessage}s of it.
+ * {@code Lease.LeaseLeases} RPC, and no {@code StatusResponse.raftAppliedIndex} (7), {@code errors}
+ * (8), {@code dbSizeInUse} (9) and {@code isLearner} (10). On the gRPC wire those fields arrive as
+ * unknown fields of jetcd's classes (read and written here by number); the JSON gateway converts
+ * through this patched schema so that it reads and prints them by name; {@code LeaseLeases} is
+ * served with {@link DynamicMessage}s of it.
  *
  * <p>Immutable; safe from any thread.
  */
@@ -100,6 +101,31 @@ final class EtcdSchema {
                           EnumValueDescriptorProto.newBuilder()
                               .setName("LEASE")
                               .setNumber(COMPARE_TARGET_LEASE)));
+        }
+        case "StatusResponse" -> {
+          m.addField(
+              field(
+                  "raftAppliedIndex",
+                  MaintenanceService.STATUS_RAFT_APPLIED_INDEX,
+                  FieldDescriptorProto.Type.TYPE_UINT64));
+          m.addField(
+              field(
+                      "errors",
+                      MaintenanceService.STATUS_ERRORS,
+                      FieldDescriptorProto.Type.TYPE_STRING)
+                  .toBuilder()
+                  .setLabel(FieldDescriptorProto.Label.LABEL_REPEATED)
+                  .build());
+          m.addField(
+              field(
+                  "dbSizeInUse",
+                  MaintenanceService.STATUS_DB_SIZE_IN_USE,
+                  FieldDescriptorProto.Type.TYPE_INT64));
+          m.addField(
+              field(
+                  "isLearner",
+                  MaintenanceService.STATUS_IS_LEARNER,
+                  FieldDescriptorProto.Type.TYPE_BOOL));
         }
         default -> {}
       }

@@ -14,6 +14,7 @@ import io.etcd.jetcd.api.LeaseRevokeRequest;
 import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.WatchRequest;
 import io.etcd.jetcd.api.WatchResponse;
@@ -56,7 +57,7 @@ final class JsonGateway implements HttpEndpoint {
   private final EtcdEdge edge;
   private final LeaseService leases;
 
-  JsonGateway(EtcdEdge edge, KvService kv, LeaseService leases) {
+  JsonGateway(EtcdEdge edge, KvService kv, LeaseService leases, MaintenanceService maintenance) {
     this.edge = edge;
     this.leases = leases;
     unary("/v3/kv/range", RangeRequest.parser(), "RangeRequest", kv::range);
@@ -78,6 +79,11 @@ final class JsonGateway implements HttpEndpoint {
           "LeaseLeasesRequest",
           r -> leases.leases());
     }
+    unary(
+        "/v3/maintenance/status",
+        StatusRequest.parser(),
+        "StatusRequest",
+        r -> maintenance.status());
     routes.put("/v3/watch", this::watch);
     routes.put("/v3/lease/keepalive", this::keepAlive);
   }

@@ -185,6 +185,20 @@ class JsonGatewayTest {
   }
 
   @Test
+  void maintenanceStatusPrintsEtcdsFieldNames() throws Exception {
+    var ctx = cluster.servers[0].context();
+    String body = post("/v3/maintenance/status", "{}").body();
+    assertThat(body)
+        .startsWith("{\"header\":{\"cluster_id\":")
+        .contains("\"version\":\"3.4.23\"")
+        .contains("\"leader\":\"" + Long.toUnsignedString(ctx.memberId()) + "\"")
+        .containsPattern("\"raftIndex\":\"[1-9][0-9]*\"")
+        .containsPattern("\"raftAppliedIndex\":\"[1-9][0-9]*\"")
+        .containsPattern("\"dbSizeInUse\":\"[1-9][0-9]*\"")
+        .doesNotContain("errors");
+  }
+
+  @Test
   void leaseEndpointsAndAliases() throws Exception {
     long rev = revision();
     assertThat(post("/v3/lease/grant", "{\"TTL\":\"1\",\"ID\":\"31337\"}").body())

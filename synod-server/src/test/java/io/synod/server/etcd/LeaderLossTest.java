@@ -54,6 +54,17 @@ class LeaderLossTest {
             () -> kv.range(RangeRequest.newBuilder().setKey(bs("x")).build()),
             Status.Code.UNAVAILABLE,
             "etcdserver: no leader");
+        // Status needs no leader and says there is none (etcdctl endpoint status prints it).
+        io.etcd.jetcd.api.StatusResponse st =
+            io.etcd.jetcd.api.MaintenanceGrpc.newBlockingStub(c.channel(survivor))
+                .status(io.etcd.jetcd.api.StatusRequest.getDefaultInstance());
+        assertThat(st.getLeader()).isZero();
+        assertThat(
+                st.getUnknownFields()
+                    .getField(MaintenanceService.STATUS_ERRORS)
+                    .getLengthDelimitedList())
+            .extracting(b -> b.toStringUtf8())
+            .containsExactly("etcdserver: no leader");
         // Serializable reads need no leader.
         assertThat(
                 KVGrpc.newBlockingStub(c.channel(survivor))
