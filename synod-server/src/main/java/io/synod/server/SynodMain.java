@@ -1,6 +1,7 @@
 package io.synod.server;
 
 import io.synod.server.etcd.EtcdApi;
+import io.synod.storage.FileLogStore;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -13,6 +14,12 @@ import java.util.logging.Logger;
  * loop failed; otherwise it runs until SIGTERM/SIGINT and stops cleanly.
  */
 public final class SynodMain {
+  /**
+   * System property: the write-ahead log's segment size in bytes (default 64 MiB, as etcd's). Each
+   * segment is zero-filled and synced before use; tests and small machines set it lower.
+   */
+  public static final String WAL_SEGMENT_BYTES_PROPERTY = "synod.wal.segmentBytes";
+
   private SynodMain() {}
 
   public static void main(String[] args) {
@@ -37,7 +44,7 @@ public final class SynodMain {
     ServerConfig cfg = ((ServerFlags.Parsed.Run) parsed).config();
     SynodServer server;
     try {
-      server = EtcdApi.start(cfg, SynodServer.Options.defaults(), SynodMain::onFatal);
+      server = EtcdApi.start(cfg, options(), SynodMain::onFatal);
     } catch (StartupException e) {
       err.println("synod: " + e.getMessage());
       err.flush();
@@ -45,6 +52,18 @@ public final class SynodMain {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "synod-shutdown"));
     return -1;
+  }
+
+  private static SynodServer.Options options() {
+    SynodServer.Options options = SynodServer.Options.defaults();
+    Long segmentBytes = Long.getLong(WAL_SEGMENT_BYTES_PROPERTY);
+    if (segmentBytes != null) {
+      FileLogStore.Options s = options.storage();
+      options =
+          options.withStorage(
+              new FileLogStore.Options(segmentBytes, s.snapshotsKept(), s.preallocator()));
+    }
+    return options;
   }
 
   /** The replica loop failed: exit so that a restart recovers from disk (fail-stop). */
