@@ -106,6 +106,7 @@ public final class SynodServer implements AutoCloseable {
   private final Server peerServer;
   private final ClientServer clientServer;
   private final ExecutorService completions;
+  private final ExecutorService preallocator;
   private final Object closeLock = new Object();
   private boolean closed;
 
@@ -116,7 +117,8 @@ public final class SynodServer implements AutoCloseable {
       NodeRunner runner,
       Server peerServer,
       ClientServer clientServer,
-      ExecutorService completions) {
+      ExecutorService completions,
+      ExecutorService preallocator) {
     this.context = context;
     this.store = store;
     this.transport = transport;
@@ -124,6 +126,7 @@ public final class SynodServer implements AutoCloseable {
     this.peerServer = peerServer;
     this.clientServer = clientServer;
     this.completions = completions;
+    this.preallocator = preallocator;
   }
 
   /**
@@ -156,18 +159,32 @@ public final class SynodServer implements AutoCloseable {
       List<ClientApi> apis,
       Consumer<Throwable> onFatal)
       throws StartupException {
-    DataDir.Opened opened = DataDir.open(cfg, GROUP_ID, options.storage());
+    // The next WAL segment is zero-filled and synced here while the current one fills, so a
+    // segment roll does not stall the replica loop.
+    ExecutorService preallocator = namedPool("synod-wal-prealloc", 1);
+    FileLogStore.Options storage =
+        options.storage().preallocator() == null
+            ? options.storage().withPreallocator(preallocator)
+            : options.storage();
+    DataDir.Opened opened;
+    try {
+      opened = DataDir.open(cfg, GROUP_ID, storage);
+    } catch (StartupException | RuntimeException e) {
+      preallocator.shutdownNow();
+      throw e;
+    }
     opened.notes().forEach(n -> LOG.info(n));
     long self = opened.metadata().memberId();
     ClusterMembers members = opened.members();
     List<AutoCloseable> started = new ArrayList<>();
+    started.add(preallocator::shutdownNow);
     started.add(opened.store());
     try {
       PeerStats stats = new PeerStats();
       PeerTransport transport = new PeerTransport(self, members.byId(), options.peers(), stats);
       started.add(transport);
       ReplicaLoop loop = newLoop(cfg, options, opened, stateMachine.get(), transport);
-      ExecutorService completions = completionPool(options.completionThreads());
+      ExecutorService completions = namedPool("synod-complete", options.completionThreads());
       started.add(completions::shutdownNow);
       NodeRunner runner =
           new NodeRunner(
@@ -210,7 +227,14 @@ public final class SynodServer implements AutoCloseable {
               + ", peers on "
               + peerServer.getListenSockets());
       return new SynodServer(
-          ctx, opened.store(), transport, runner, peerServer, clientServer, completions);
+          ctx,
+          opened.store(),
+          transport,
+          runner,
+          peerServer,
+          clientServer,
+          completions,
+          preallocator);
     } catch (StartupException | RuntimeException e) {
       java.util.Collections.reverse(started);
       closeAll(started);
@@ -245,12 +269,13 @@ public final class SynodServer implements AutoCloseable {
     }
   }
 
-  private static ExecutorService completionPool(int threads) {
+  /** A fixed pool of daemon threads named {@code prefix-1}, {@code prefix-2}, ... */
+  private static ExecutorService namedPool(String prefix, int threads) {
     AtomicInteger n = new AtomicInteger();
     return Executors.newFixedThreadPool(
         threads,
         r -> {
-          Thread t = new Thread(r, "synod-complete-" + n.incrementAndGet());
+          Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
@@ -378,6 +403,7 @@ public final class SynodServer implements AutoCloseable {
     order.add(transport);
     order.add(store);
     order.add(completions::shutdownNow);
+    order.add(preallocator::shutdownNow);
     closeAll(order);
   }
 
