@@ -17,17 +17,11 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.grpc.stub.StreamObserver;
 import io.synod.server.Await;
-import io.synod.server.LocalCluster;
-import io.synod.server.SynodMain;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,101 +54,42 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LockElectionIT {
-  private static final Duration LIMIT = Duration.ofSeconds(60);
+  private static final Duration LIMIT = EtcdProcesses.LIMIT;
   private static final long CALL_SECONDS = 60;
 
   @TempDir static Path dir;
-  private LocalCluster cluster;
-  private final Process[] members = new Process[3];
-  private final List<Client> clients = new ArrayList<>();
-  private final List<Child> children = new ArrayList<>();
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
+  private EtcdProcesses cluster;
+  private Etcdctl etcdctl;
+  private final List<AutoCloseable> children = new ArrayList<>();
 
   @BeforeAll
-  void startMembers() throws Exception {
-    cluster = new LocalCluster(3, dir.resolve("data"));
-    for (int i = 0; i < 3; i++) {
-      List<String> cmd = new ArrayList<>(javaCommand());
-      cmd.add(SynodMain.class.getName());
-      cmd.addAll(cluster.args(i));
-      members[i] =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(
-                  ProcessBuilder.Redirect.appendTo(dir.resolve("m" + (i + 1) + ".log").toFile()))
-              .start();
-    }
-    for (int i = 0; i < 3; i++) {
-      int m = i;
-      Await.until(LIMIT, "m" + (m + 1) + " healthy", () -> healthy(m));
-    }
+  void startMembers() {
+    cluster = new EtcdProcesses(3, dir);
+    etcdctl = Etcdctl.require(cluster.members.endpoints(), dir);
   }
 
   @AfterEach
-  void endChildrenAndClients() {
-    for (Child c : children) {
+  void endChildren() throws Exception {
+    for (AutoCloseable c : children) {
       c.close();
     }
     children.clear();
-    for (Client c : clients) {
-      c.close();
-    }
-    clients.clear();
+  }
+
+  /** A long-running etcdctl, ended after the test. */
+  private Etcdctl.Stream ctl(String... args) {
+    Etcdctl.Stream s = etcdctl.start(args);
+    children.add(s);
+    return s;
   }
 
   @AfterAll
-  void stopMembers() throws InterruptedException {
-    for (Process p : members) {
-      if (p != null) {
-        p.destroy();
-      }
-    }
-    for (Process p : members) {
-      if (p != null && !p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
-  }
-
-  private static List<String> javaCommand() {
-    return List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m",
-        "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-        "-cp",
-        System.getProperty("java.class.path"));
-  }
-
-  private boolean healthy(int i) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(cluster.clientUrl(i) + "/health"))
-                  .timeout(Duration.ofSeconds(3))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private String endpoint(int i) {
-    return "127.0.0.1:" + cluster.clientPorts.get(i);
+  void stopMembers() {
+    cluster.close();
   }
 
   private Client client(int member) {
-    Client c = Client.builder().endpoints(cluster.clientUrl(member)).build();
-    clients.add(c);
-    return c;
+    return cluster.jetcd(member);
   }
 
   private static ByteSequence bs(String s) {
@@ -224,7 +159,6 @@ class LockElectionIT {
     Child(String name, List<String> cmd) throws IOException {
       this.name = name;
       ProcessBuilder b = new ProcessBuilder(cmd);
-      b.environment().put("ETCDCTL_API", "3");
       b.redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".err").toFile()));
       this.process = b.start();
       Thread reader =
@@ -290,24 +224,24 @@ class LockElectionIT {
 
   private Child holder(String mode, int member, String name, long ttl, String value)
       throws IOException {
-    List<String> cmd = new ArrayList<>(javaCommand());
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path")));
     cmd.addAll(
         List.of(
             RecipeHolderMain.class.getName(),
             mode,
-            endpoint(member),
+            cluster.members.endpoint(member),
             name,
             Long.toString(ttl),
             value));
     return new Child(mode + "-" + name, cmd);
-  }
-
-  private Child etcdctl(String label, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("etcdctl");
-    cmd.add("--endpoints=" + endpoint(0) + "," + endpoint(1) + "," + endpoint(2));
-    cmd.addAll(List.of(args));
-    return new Child("etcdctl-" + label, cmd);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -464,17 +398,17 @@ class LockElectionIT {
     Client c = client(0);
     long lease = keptLease(c, 10);
     LockResponse held = get(c.getLockClient().lock(bs("mixed"), lease));
-    Child waiting = etcdctl("lock-waiter", "lock", "mixed", "--", "echo", "got-it");
+    Etcdctl.Stream waiting = ctl("lock", "mixed", "--", "echo", "got-it");
     Await.until(LIMIT, "etcdctl queued", () -> unchecked(() -> countUnder(c, "mixed/") == 2));
-    assertThat(waiting.process.isAlive()).as("etcdctl waits for the holder").isTrue();
+    assertThat(waiting.isAlive()).as("etcdctl waits for the holder").isTrue();
     get(c.getLockClient().unlock(held.getKey()));
-    assertThat(waiting.nextLine()).isEqualTo("got-it");
+    assertThat(waiting.next()).isEqualTo("got-it");
     assertThat(waiting.awaitExit()).isZero();
 
     // etcdctl as the holder, on a 2 s session, killed with SIGKILL: the Lock service's waiter
     // gets the lock once the session's lease expires.
-    Child holder = etcdctl("lock-holder", "lock", "--ttl=2", "mixed");
-    String holderKey = holder.nextLine();
+    Etcdctl.Stream holder = ctl("lock", "--ttl=2", "mixed");
+    String holderKey = holder.next();
     assertThat(holderKey).startsWith("mixed/");
     long holderToken = kv(c, holderKey).getCreateRevision();
     long lease2 = keptLease(c, 10);
@@ -482,7 +416,7 @@ class LockElectionIT {
     Await.until(
         LIMIT, "the service's waiter queued", () -> unchecked(() -> countUnder(c, "mixed/") == 2));
     assertThat(next.isDone()).isFalse();
-    holder.kill9();
+    holder.kill();
     LockResponse got = get(next);
     assertThat(kv(c, str(got.getKey())).getCreateRevision()).isGreaterThan(holderToken);
     assertThat(kv(c, holderKey)).isNull();
@@ -491,27 +425,26 @@ class LockElectionIT {
 
   @Test
   void etcdctlElectCampaignsObservesAndResignsOnSigterm() throws Exception {
-    Child observer = etcdctl("elect-observer", "elect", "-l", "ctl-e");
-    Child first = etcdctl("elect-p1", "elect", "ctl-e", "p1");
-    String firstKey = first.nextLine();
+    Etcdctl.Stream observer = ctl("elect", "-l", "ctl-e");
+    Etcdctl.Stream first = ctl("elect", "ctl-e", "p1");
+    String firstKey = first.next();
     assertThat(firstKey).startsWith("ctl-e/");
-    assertThat(first.nextLine()).isEqualTo("p1");
-    assertThat(observer.nextLine()).isEqualTo(firstKey);
-    assertThat(observer.nextLine()).isEqualTo("p1");
+    assertThat(first.next()).isEqualTo("p1");
+    assertThat(observer.next()).isEqualTo(firstKey);
+    assertThat(observer.next()).isEqualTo("p1");
 
     Client c = client(2);
     assertThat(str(get(c.getElectionClient().leader(bs("ctl-e"))).getKv().getValue()))
         .isEqualTo("p1");
-    Child second = etcdctl("elect-p2", "elect", "ctl-e", "p2");
+    Etcdctl.Stream second = ctl("elect", "ctl-e", "p2");
     Await.until(LIMIT, "p2 is a candidate", () -> unchecked(() -> countUnder(c, "ctl-e/") == 2));
-    assertThat(second.lines).isEmpty();
+    assertThat(second.isAlive()).isTrue();
 
-    first.process.destroy(); // SIGTERM: etcdctl resigns before it exits
-    first.awaitExit();
-    String secondKey = second.nextLine();
-    assertThat(second.nextLine()).isEqualTo("p2");
-    assertThat(observer.nextLine()).isEqualTo(secondKey);
-    assertThat(observer.nextLine()).isEqualTo("p2");
+    first.terminate(); // SIGTERM: etcdctl resigns before it exits
+    String secondKey = second.next();
+    assertThat(second.next()).isEqualTo("p2");
+    assertThat(observer.next()).isEqualTo(secondKey);
+    assertThat(observer.next()).isEqualTo("p2");
     assertThat(str(get(c.getElectionClient().leader(bs("ctl-e"))).getKv().getKey()))
         .isEqualTo(secondKey);
   }
