@@ -243,7 +243,7 @@ final class ElectionService implements ElectionGrpc.AsyncService {
   }
 
   /** An Observe stream of {@code request}'s election to {@code out}; call {@code open()}. */
-  ObserveStream observe(LeaderRequest request, ObserveStream.Outbound out) {
+  ObserveStream observe(LeaderRequest request, LatestOutbox.Outbound<LeaderResponse> out) {
     return new ObserveStream(recipes, EtcdProtos.bytes(request.getName()), out);
   }
 
@@ -277,7 +277,7 @@ final class ElectionService implements ElectionGrpc.AsyncService {
     ObserveStream stream =
         observe(
             request,
-            new ObserveStream.Outbound() {
+            new LatestOutbox.Outbound<LeaderResponse>() {
               @Override
               public boolean isReady() {
                 return call.isReady() && !call.isCancelled();

@@ -6,9 +6,7 @@ import io.synod.common.Bytes;
 import io.synod.kv.KeyValue;
 import io.synod.kv.KvError;
 import io.synod.kv.KvStateMachine;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One client's {@code Election.Observe} stream (gRPC, or the gateway's {@code
@@ -16,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * through the transport's flow control.
  *
  * <pre>
- *   LeaderObserver (loop thread) ──report──▶ outbox (at most PENDING_MAX; the oldest goes first)
+ *   LeaderObserver (loop thread) ──report──▶ LatestOutbox (at most PENDING_MAX; oldest dropped)
  *                                                │ drain (executor, while ready)
  *                                                ▼ Outbound.send
  * </pre>
@@ -32,33 +30,17 @@ final class ObserveStream {
   /** Reports kept for a slow client. */
   static final int PENDING_MAX = 64;
 
-  /** Where reports go; called by one thread at a time. */
-  interface Outbound {
-    boolean isReady();
-
-    void send(LeaderResponse response);
-
-    void fail(Status status);
-  }
-
   private final ConcurrencyRecipes recipes;
   private final EtcdEdge edge;
-  private final Outbound out;
+  private final LatestOutbox<LeaderResponse> outbox;
   private final LeaderObserver observer;
-  private final ConcurrentLinkedQueue<LeaderResponse> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger queued = new AtomicInteger();
-  private final AtomicInteger wip = new AtomicInteger();
   private final AtomicBoolean admitted = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile Status failure;
 
-  /** Drain threads only. */
-  private boolean finished;
-
-  ObserveStream(ConcurrencyRecipes recipes, Bytes name, Outbound out) {
+  ObserveStream(ConcurrencyRecipes recipes, Bytes name, LatestOutbox.Outbound<LeaderResponse> out) {
     this.recipes = recipes;
     this.edge = recipes.edge;
-    this.out = out;
+    this.outbox = new LatestOutbox<>(PENDING_MAX, edge.executor(), out, this::close);
     this.observer = new LeaderObserver(ConcurrencyRecipes.prefix(name), this::report);
   }
 
@@ -95,66 +77,23 @@ final class ObserveStream {
 
   /** A report of the observer (loop thread). */
   private void report(long revision, KeyValue kv) {
-    if (closed.get()) {
-      return;
+    if (!closed.get()) {
+      outbox.offer(
+          LeaderResponse.newBuilder()
+              .setHeader(edge.header(revision))
+              .setKv(EtcdProtos.kv(kv))
+              .build());
     }
-    queue.add(
-        LeaderResponse.newBuilder()
-            .setHeader(edge.header(revision))
-            .setKv(EtcdProtos.kv(kv))
-            .build());
-    if (queued.incrementAndGet() > PENDING_MAX && queue.poll() != null) {
-      queued.decrementAndGet();
-    }
-    drain();
   }
 
-  /** Sends what the client can take now, off the calling thread. Safe from any thread. */
+  /** Sends what the client can take now (the transport became ready). Safe from any thread. */
   void drain() {
-    if (wip.getAndIncrement() == 0) {
-      edge.executor().execute(this::drainLoop);
-    }
-  }
-
-  private void drainLoop() {
-    int missed = 1;
-    do {
-      try {
-        drainOnce();
-      } catch (RuntimeException e) {
-        // The transport refused (the client went away): stop sending.
-        finished = true;
-        close();
-      }
-      missed = wip.addAndGet(-missed);
-    } while (missed != 0);
-  }
-
-  private void drainOnce() {
-    if (finished) {
-      queue.clear();
-      return;
-    }
-    Status f = failure;
-    if (f != null) {
-      finished = true;
-      queue.clear();
-      out.fail(f);
-      return;
-    }
-    LeaderResponse r;
-    while (out.isReady() && (r = queue.poll()) != null) {
-      queued.decrementAndGet();
-      out.send(r);
-    }
+    outbox.drain();
   }
 
   /** Ends the stream with {@code status}, sent after nothing else. */
   void fail(Status status) {
-    if (failure == null) {
-      failure = status;
-    }
-    drain();
+    outbox.fail(status);
     close();
   }
 

@@ -47,7 +47,7 @@ final class RecipeGateway {
     ObserveStream stream =
         election.observe(
             request,
-            new ObserveStream.Outbound() {
+            new LatestOutbox.Outbound<LeaderResponse>() {
               @Override
               public boolean isReady() {
                 return chunks.isOpen();
