@@ -231,6 +231,43 @@ class LockServiceTest {
   }
 
   @Test
+  void aWaitOnAFollowerOutlivesTheLeadersStop() throws Exception {
+    int leader = cluster.awaitLeader();
+    int waiterMember = (leader + 1) % 3;
+    int other = (leader + 2) % 3;
+    long a = grant(60);
+    long b = grant(60);
+    LockResponse held = lock(other, "failover", a);
+    ListenableFuture<LockResponse> waiter = lockAsync(waiterMember, "failover", b);
+    String keyB = "failover/" + Long.toHexString(b);
+    Await.until(LIMIT, "b queued", () -> get(keyB) != null);
+    cluster.stop(leader);
+    try {
+      KVGrpc.KVBlockingStub survivor = KVGrpc.newBlockingStub(cluster.channel(other));
+      cluster.awaitLeader(); // among the two left
+      assertThat(waiter.isDone()).isFalse();
+      Await.until(
+          LIMIT,
+          "the holder unlocked through the new leader",
+          () -> {
+            try {
+              blocking.get(other).unlock(UnlockRequest.newBuilder().setKey(held.getKey()).build());
+              return true;
+            } catch (StatusRuntimeException e) {
+              return false; // no leader yet on that member
+            }
+          });
+      assertThat(done(waiter).getKey().toStringUtf8()).isEqualTo(keyB);
+      assertThat(survivor.range(RangeRequest.newBuilder().setKey(bs(keyB)).build()).getCount())
+          .isEqualTo(1);
+    } finally {
+      cluster.start(leader);
+      cluster.awaitLeader();
+      kv = KVGrpc.newBlockingStub(cluster.channel(cluster.awaitLeader()));
+    }
+  }
+
+  @Test
   void leaseZeroGetsANewSixtySecondLeaseThatNobodyKeepsAlive() {
     LockResponse r = lock(1, "nolease", 0);
     KeyValue kv = get(r.getKey().toStringUtf8());
