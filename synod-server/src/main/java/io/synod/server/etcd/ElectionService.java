@@ -242,9 +242,13 @@ final class ElectionService implements ElectionGrpc.AsyncService {
         ConcurrencyRecipes.unknown(ConcurrencyRecipes.MISSING_LEADER_KEY));
   }
 
-  /** An Observe stream of {@code request}'s election to {@code out}; call {@code open()}. */
-  ObserveStream observe(LeaderRequest request, LatestOutbox.Outbound<LeaderResponse> out) {
-    return new ObserveStream(recipes, EtcdProtos.bytes(request.getName()), out);
+  /**
+   * An Observe stream of {@code request}'s election to {@code out}, failing when the member loses
+   * its leader if {@code requireLeader}; call {@code open()}.
+   */
+  ObserveStream observe(
+      LeaderRequest request, LatestOutbox.Outbound<LeaderResponse> out, boolean requireLeader) {
+    return new ObserveStream(recipes, EtcdProtos.bytes(request.getName()), out, requireLeader);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -292,7 +296,8 @@ final class ElectionService implements ElectionGrpc.AsyncService {
               public void fail(Status status) {
                 call.onError(status.asRuntimeException());
               }
-            });
+            },
+            Grpc.requiresLeader());
     call.setOnReadyHandler(stream::drain);
     call.setOnCancelHandler(stream::close);
     stream.open();

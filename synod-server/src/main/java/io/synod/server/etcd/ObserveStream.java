@@ -36,9 +36,20 @@ final class ObserveStream {
   private final LeaderObserver observer;
   private final AtomicBoolean admitted = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final boolean requireLeader;
+  private final Runnable onLeaderLost = this::leaderLost;
 
-  ObserveStream(ConcurrencyRecipes recipes, Bytes name, LatestOutbox.Outbound<LeaderResponse> out) {
+  /**
+   * @param requireLeader the call carried {@code hasleader: true}: the stream fails with {@code
+   *     Unavailable "etcdserver: no leader"} when the member goes without a leader too long
+   */
+  ObserveStream(
+      ConcurrencyRecipes recipes,
+      Bytes name,
+      LatestOutbox.Outbound<LeaderResponse> out,
+      boolean requireLeader) {
     this.recipes = recipes;
+    this.requireLeader = requireLeader;
     this.edge = recipes.edge;
     this.outbox = new LatestOutbox<>(PENDING_MAX, edge.executor(), out, this::close);
     this.observer = new LeaderObserver(ConcurrencyRecipes.prefix(name), this::report);
@@ -64,6 +75,9 @@ final class ObserveStream {
                         loop -> {
                           if (!closed.get()) {
                             observer.start((KvStateMachine) loop.stateMachine());
+                            if (requireLeader) {
+                              edge.replica.requireLeader(onLeaderLost);
+                            }
                           }
                           return null;
                         }))
@@ -97,6 +111,10 @@ final class ObserveStream {
     close();
   }
 
+  private void leaderLost() {
+    fail(Status.UNAVAILABLE.withDescription(KvError.NO_LEADER.message()));
+  }
+
   private void release() {
     if (admitted.compareAndSet(true, false)) {
       recipes.releaseObserver();
@@ -114,6 +132,7 @@ final class ObserveStream {
         .call(
             loop -> {
               observer.close();
+              edge.replica.releaseLeader(onLeaderLost);
               return null;
             });
   }

@@ -63,7 +63,8 @@ final class RecipeGateway {
                 chunks.write(JsonGateway.streamError(status));
                 chunks.end();
               }
-            });
+            },
+            false);
     chunks.onClose(stream::close);
     stream.open();
   }
