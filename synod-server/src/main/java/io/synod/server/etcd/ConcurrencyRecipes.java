@@ -14,6 +14,7 @@ import io.synod.kv.RequestOp;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * What the Lock and Election services share: etcd's {@code clientv3/concurrency} recipes as etcd's
@@ -162,32 +163,35 @@ final class ConcurrencyRecipes {
     QueueWaiter waiter = new QueueWaiter(prefix, ownKey, ownRevision, edge.executor());
     // The keys ahead are those this member's state shows once it has applied everything committed
     // when the wait starts (which includes ownKey's creation): a ReadIndex round first.
-    CompletableFuture<Void> started =
-        edge.read(false, sm -> sm.revision())
-            .thenCompose(
-                rev ->
-                    edge.ctx
-                        .runner()
-                        .call(
-                            loop -> {
-                              waiter.start((KvStateMachine) loop.stateMachine());
-                              return null;
-                            }));
+    CompletableFuture<Void> started = afterRead(waiter::start);
     cancelled.thenRun(
         () -> {
           if (!waiter.result().isDone()) {
-            edge.ctx
-                .runner()
-                .call(
-                    loop -> {
-                      waiter.cancel();
-                      return null;
-                    });
+            onLoop(sm -> waiter.cancel());
           }
         });
     CompletableFuture<QueueWaiter.Turn> out =
         started.thenCompose(v -> waiter.result()).whenComplete((t, e) -> waiters.decrementAndGet());
     return out;
+  }
+
+  /** Runs {@code action} on the loop thread with the state machine. */
+  CompletableFuture<Void> onLoop(Consumer<KvStateMachine> action) {
+    return edge.ctx
+        .runner()
+        .call(
+            loop -> {
+              action.accept((KvStateMachine) loop.stateMachine());
+              return null;
+            });
+  }
+
+  /**
+   * Runs {@code action} on the loop thread once this member has applied everything committed now (a
+   * ReadIndex round): what it sees is at least as new as any write acknowledged before.
+   */
+  CompletableFuture<Void> afterRead(Consumer<KvStateMachine> action) {
+    return edge.read(false, sm -> sm.revision()).thenCompose(rev -> onLoop(action));
   }
 
   /** Counts an observer against {@link #WAITERS_MAX}; false if there is no room. */
@@ -223,6 +227,11 @@ final class ConcurrencyRecipes {
       return s.asRuntimeException();
     }
     return Status.UNKNOWN.withDescription(s.getDescription()).asRuntimeException();
+  }
+
+  /** Throws {@link #passThrough}({@code e}): for {@code exceptionally} at the end of an RPC. */
+  static <T> T rethrow(Throwable e) {
+    throw passThrough(e);
   }
 
   static StatusRuntimeException unknown(String message) {

@@ -81,10 +81,7 @@ final class ElectionService implements ElectionGrpc.AsyncService {
     return recipes
         .sessionLease(request.getLease())
         .thenCompose(lease -> campaign(name, lease, value, cancelled))
-        .exceptionally(
-            e -> {
-              throw ConcurrencyRecipes.passThrough(e);
-            });
+        .exceptionally(ConcurrencyRecipes::rethrow);
   }
 
   private CompletableFuture<CampaignResponse> campaign(
@@ -191,10 +188,7 @@ final class ElectionService implements ElectionGrpc.AsyncService {
               }
               return ProclaimResponse.newBuilder().setHeader(edge.header(t.revision())).build();
             })
-        .exceptionally(
-            e -> {
-              throw ConcurrencyRecipes.passThrough(e);
-            });
+        .exceptionally(ConcurrencyRecipes::rethrow);
   }
 
   CompletableFuture<ResignResponse> resign(ResignRequest request) {
@@ -206,10 +200,7 @@ final class ElectionService implements ElectionGrpc.AsyncService {
         .sessionLease(l.getLease())
         .thenCompose(lease -> resign(candidate(l, lease)))
         .thenApply(t -> ResignResponse.newBuilder().setHeader(edge.header(t.revision())).build())
-        .exceptionally(
-            e -> {
-              throw ConcurrencyRecipes.passThrough(e);
-            });
+        .exceptionally(ConcurrencyRecipes::rethrow);
   }
 
   CompletableFuture<LeaderResponse> leader(LeaderRequest request) {
@@ -226,10 +217,7 @@ final class ElectionService implements ElectionGrpc.AsyncService {
                   .setKv(EtcdProtos.kv(r.kvs().get(0)))
                   .build();
             })
-        .exceptionally(
-            e -> {
-              throw ConcurrencyRecipes.passThrough(e);
-            });
+        .exceptionally(ConcurrencyRecipes::rethrow);
   }
 
   private static Candidate candidate(LeaderKey l, long lease) {

@@ -51,10 +51,7 @@ final class LockService implements LockGrpc.AsyncService {
         .sessionLease(request.getLease())
         .thenCompose(
             lease -> acquire(prefix, ConcurrencyRecipes.key(prefix, lease), lease, cancelled))
-        .exceptionally(
-            e -> {
-              throw ConcurrencyRecipes.passThrough(e);
-            });
+        .exceptionally(ConcurrencyRecipes::rethrow);
   }
 
   private CompletableFuture<LockResponse> acquire(
@@ -110,10 +107,7 @@ final class LockService implements LockGrpc.AsyncService {
                 UnlockResponse.newBuilder()
                     .setHeader(edge.header(((KvResponse.DeleteRange) r).revision()))
                     .build())
-        .exceptionally(
-            e -> {
-              throw ConcurrencyRecipes.passThrough(e);
-            });
+        .exceptionally(ConcurrencyRecipes::rethrow);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import io.grpc.Status;
 import io.synod.common.Bytes;
 import io.synod.kv.KeyValue;
 import io.synod.kv.KvError;
-import io.synod.kv.KvStateMachine;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -66,21 +65,16 @@ final class ObserveStream {
       release();
       return;
     }
-    edge.read(false, sm -> sm.revision())
-        .thenCompose(
-            rev ->
-                edge.ctx
-                    .runner()
-                    .call(
-                        loop -> {
-                          if (!closed.get()) {
-                            observer.start((KvStateMachine) loop.stateMachine());
-                            if (requireLeader) {
-                              edge.replica.requireLeader(onLeaderLost);
-                            }
-                          }
-                          return null;
-                        }))
+    recipes
+        .afterRead(
+            sm -> {
+              if (!closed.get()) {
+                observer.start(sm);
+                if (requireLeader) {
+                  edge.replica.requireLeader(onLeaderLost);
+                }
+              }
+            })
         .whenComplete(
             (v, error) -> {
               if (error != null) {
@@ -127,13 +121,10 @@ final class ObserveStream {
       return;
     }
     release();
-    edge.ctx
-        .runner()
-        .call(
-            loop -> {
-              observer.close();
-              edge.replica.releaseLeader(onLeaderLost);
-              return null;
-            });
+    recipes.onLoop(
+        sm -> {
+          observer.close();
+          edge.replica.releaseLeader(onLeaderLost);
+        });
   }
 }
