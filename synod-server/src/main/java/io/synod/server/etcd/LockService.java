@@ -123,7 +123,7 @@ final class LockService implements LockGrpc.AsyncService {
     Grpc.reply(() -> unlock(request), out);
   }
 
-  static KeyValue firstKv(KvResponse r) {
+  private static KeyValue firstKv(KvResponse r) {
     List<KeyValue> kvs = ((KvResponse.Range) r).kvs();
     return kvs.isEmpty() ? null : kvs.get(0);
   }
