@@ -16,10 +16,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The etcd v3 API of a member: KV, Watch, Lease, Cluster and Maintenance over gRPC (with etcd's
- * {@code hasleader} handling) and the JSON gateway under {@code /v3/} and {@code /v3beta/}, on
- * {@link EtcdStateMachine} (synod-kv's store and the replicated member table). Auth, Lock and
- * Election plug in the same way: another service on the same {@link EtcdEdge}.
+ * The etcd v3 API of a member: KV, Watch, Lease, Cluster, Maintenance, Lock and Election over gRPC
+ * (with etcd's {@code hasleader} handling) and the JSON gateway under {@code /v3/} and {@code
+ * /v3beta/}, on {@link EtcdStateMachine} (synod-kv's store and the replicated member table). Auth
+ * plugs in the same way: another service on the same {@link EtcdEdge}.
  *
  * <pre>
  *   KvReplica replica = EtcdApi.replica(cfg);
@@ -105,6 +105,16 @@ public final class EtcdApi {
           members.registerForwards(registry);
           JsonGateway gateway = new JsonGateway(edge, kv, lease, maintenance);
           AdminRoutes.register(gateway, members, maintenance);
+          ConcurrencyRecipes recipes = new ConcurrencyRecipes(edge);
+          LockService lock = new LockService(recipes);
+          ElectionService election = new ElectionService(recipes);
+          registry.grpc(
+              ServerInterceptors.intercept(
+                  io.etcd.jetcd.api.lock.LockGrpc.bindService(lock), requireLeader, learners));
+          registry.grpc(
+              ServerInterceptors.intercept(
+                  io.etcd.jetcd.api.ElectionGrpc.bindService(election), requireLeader, learners));
+          RecipeGateway.register(gateway, lock, election);
           registry.http().prefix("/v3/", gateway).prefix("/v3beta/", gateway);
         });
   }

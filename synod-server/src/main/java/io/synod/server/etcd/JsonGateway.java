@@ -98,10 +98,30 @@ final class JsonGateway implements HttpEndpoint {
       Parser<Q> parser,
       String type,
       Function<Q, CompletableFuture<? extends Message>> rpc) {
+    route(path, (BodyParser<Q>) body -> parse(body, parser, type), rpc);
+  }
+
+  /**
+   * Adds a unary route for a request of a service outside {@code etcdserverpb} (Lock, Election),
+   * read with its own schema.
+   */
+  <Q extends Message> void unary(
+      String path, Q prototype, Function<Q, CompletableFuture<? extends Message>> rpc) {
+    route(path, (BodyParser<Q>) body -> parse(body, prototype), rpc);
+  }
+
+  /** Reads a request body. */
+  @FunctionalInterface
+  interface BodyParser<Q> {
+    Q parse(String body) throws InvalidProtocolBufferException;
+  }
+
+  private <Q extends Message> void route(
+      String path, BodyParser<Q> parser, Function<Q, CompletableFuture<? extends Message>> rpc) {
     routes.put(
         path,
         (call, body) -> {
-          Q request = parse(body, parser, type);
+          Q request = parser.parse(body);
           CompletableFuture<? extends Message> f;
           try {
             f = rpc.apply(request);
@@ -210,7 +230,7 @@ final class JsonGateway implements HttpEndpoint {
   }
 
   /** grpc-gateway v1's error object inside a stream. */
-  private static byte[] streamError(Status status) {
+  static byte[] streamError(Status status) {
     JsonObject inner = new JsonObject();
     int http = EtcdErrors.httpStatus(status.getCode());
     inner.addProperty("grpc_code", status.getCode().value());
@@ -240,9 +260,23 @@ final class JsonGateway implements HttpEndpoint {
     return parser.parseFrom(b.build().toByteString());
   }
 
+  /** Parses one JSON request of a type outside {@code etcdserverpb}; an empty body is empty. */
+  @SuppressWarnings("unchecked")
+  static <Q extends Message> Q parse(String json, Q prototype)
+      throws InvalidProtocolBufferException {
+    Message.Builder b = prototype.newBuilderForType();
+    if (!json.isBlank()) {
+      PARSER.merge(json, b);
+    }
+    return (Q) b.build();
+  }
+
   static String print(Message m) {
+    boolean patched =
+        !(m instanceof DynamicMessage)
+            && m.getDescriptorForType().getFile() == io.etcd.jetcd.api.JetcdProto.getDescriptor();
     try {
-      return PRINTER.print(m instanceof DynamicMessage ? m : EtcdSchema.patched(m));
+      return PRINTER.print(patched ? EtcdSchema.patched(m) : m);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("printing " + m.getDescriptorForType().getName(), e);
     }
