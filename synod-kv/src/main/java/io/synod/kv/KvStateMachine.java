@@ -137,6 +137,29 @@ public final class KvStateMachine implements StateMachine {
     return new KvResponse.HashKv(store.revision(), crc.getValue(), store.compactRevision());
   }
 
+  /** What {@link #footprintBytes()} counts for each version beyond its key and value. */
+  public static final int VERSION_OVERHEAD_BYTES = 64;
+
+  /** What {@link #footprintBytes()} counts for each lease. */
+  public static final int LEASE_OVERHEAD_BYTES = 64;
+
+  /**
+   * An estimate of the space the state takes, for etcd's backend quota and {@code dbSize}: every
+   * version still held (live, historical and tombstones not yet compacted away) counts its key, its
+   * value and {@link #VERSION_OVERHEAD_BYTES}; every lease {@link #LEASE_OVERHEAD_BYTES}. It
+   * shrinks when a compaction drops history. O(versions): callers measure now and then, not per
+   * write.
+   */
+  public long footprintBytes() {
+    long bytes = 0;
+    for (Version head : store.index().values()) {
+      for (Version v = head; v != null; v = v.prev) {
+        bytes += v.key.size() + VERSION_OVERHEAD_BYTES + (v.value == null ? 0 : v.value.size());
+      }
+    }
+    return bytes + (long) leases.size() * LEASE_OVERHEAD_BYTES;
+  }
+
   /** A 64-bit hash of the whole state (the snapshot image), for the simulator's checks. */
   public long stateHash() {
     Bytes image = snapshot();

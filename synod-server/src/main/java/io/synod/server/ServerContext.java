@@ -2,6 +2,7 @@ package io.synod.server;
 
 import io.synod.server.node.NodeRunner;
 import io.synod.server.node.Proposer;
+import io.synod.server.peer.PeerRoster;
 import io.synod.server.peer.PeerTransport;
 import java.util.concurrent.Executor;
 
@@ -16,7 +17,8 @@ import java.util.concurrent.Executor;
  * @param groupId the Raft group the services use
  * @param runner the replica loop's runner
  * @param proposer proposes commands here or at the leader
- * @param peers the peer transport (forward calls of other kinds, membership later)
+ * @param peers the peer transport (forward calls of other kinds)
+ * @param roster the members this one talks to, following membership changes; its own removal
  * @param executor a small shared pool for quick, non-blocking work off the loop thread (sending
  *     stream responses); never block on it
  */
@@ -28,4 +30,5 @@ public record ServerContext(
     NodeRunner runner,
     Proposer proposer,
     PeerTransport peers,
+    PeerRoster roster,
     Executor executor) {}

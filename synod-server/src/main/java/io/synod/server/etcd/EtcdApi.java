@@ -11,19 +11,21 @@ import io.synod.server.GoDuration;
 import io.synod.server.ServerConfig;
 import io.synod.server.StartupException;
 import io.synod.server.SynodServer;
+import io.synod.server.node.LoopHook;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The etcd v3 API of a member: KV, Watch, Lease and Maintenance.Status over gRPC (with etcd's
- * {@code hasleader} handling) and the JSON gateway under {@code /v3/} and {@code /v3beta/}, on
- * synod-kv's state machine. Cluster, the rest of Maintenance, Auth, Lock and Election come later
- * and plug in the same way: another service on the same {@link EtcdEdge}.
+ * The etcd v3 API of a member: KV, Watch, Lease, Cluster, Maintenance, Lock and Election over gRPC
+ * (with etcd's {@code hasleader} handling) and the JSON gateway under {@code /v3/} and {@code
+ * /v3beta/}, on {@link EtcdStateMachine} (synod-kv's store and the replicated member table). Auth
+ * plugs in the same way: another service on the same {@link EtcdEdge}.
  *
  * <pre>
  *   KvReplica replica = EtcdApi.replica(cfg);
- *   SynodServer.start(cfg, options, replica::stateMachine, replica, EtcdApi.services(replica,
- *       WriteQuota.UNLIMITED), onFatal);
+ *   ClusterReplica cluster = new ClusterReplica(replica.stateMachine());
+ *   SynodServer.start(cfg, options, cluster::stateMachine, hooks,
+ *       EtcdApi.services(replica, cluster, EtcdApi.quota(cfg, cluster)), onFatal);
  * </pre>
  */
 public final class EtcdApi {
@@ -65,29 +67,67 @@ public final class EtcdApi {
         new KvReplica.Settings(cfg.electionMillis(), leases, compaction));
   }
 
-  /** The client-port services of the etcd API on {@code replica}. */
-  public static List<ClientApi> services(KvReplica replica, WriteQuota quota) {
+  /**
+   * The client-port services of the etcd API of a member whose replica loop applies {@code
+   * cluster}'s state machine (which holds {@code replica}'s): KV, Watch, Lease, Cluster and
+   * Maintenance over gRPC and the gateway, plus the membership and quota work of {@link
+   * ClusterReplica}.
+   */
+  public static List<ClientApi> services(
+      KvReplica replica, ClusterReplica cluster, WriteQuota quota) {
     return List.of(
         (ctx, registry) -> {
+          cluster.attach(ctx);
           EtcdEdge edge = new EtcdEdge(ctx, replica, quota);
           var requireLeader = Grpc.requireLeader(ctx.runner());
+          var learners = new LearnerGuard(cluster::isLearner);
           KvService kv = new KvService(edge);
           LeaseService lease = new LeaseService(edge);
           registry.grpc(
               ServerInterceptors.intercept(
-                  io.etcd.jetcd.api.KVGrpc.bindService(kv), requireLeader));
+                  io.etcd.jetcd.api.KVGrpc.bindService(kv), requireLeader, learners));
           registry.grpc(
               ServerInterceptors.intercept(
-                  io.etcd.jetcd.api.WatchGrpc.bindService(new WatchService(edge)), requireLeader));
-          registry.grpc(ServerInterceptors.intercept(lease.definition(), requireLeader));
-          MaintenanceService maintenance = new MaintenanceService(edge);
+                  io.etcd.jetcd.api.WatchGrpc.bindService(new WatchService(edge)),
+                  requireLeader,
+                  learners));
+          registry.grpc(ServerInterceptors.intercept(lease.definition(), requireLeader, learners));
+          MaintenanceService maintenance = new MaintenanceService(edge, cluster);
           registry.grpc(
               ServerInterceptors.intercept(
-                  io.etcd.jetcd.api.MaintenanceGrpc.bindService(maintenance), requireLeader));
+                  io.etcd.jetcd.api.MaintenanceGrpc.bindService(maintenance),
+                  requireLeader,
+                  learners));
+          ClusterService members = new ClusterService(edge, cluster);
+          registry.grpc(
+              ServerInterceptors.intercept(members.definition(), requireLeader, learners));
           lease.registerForwards(registry);
+          members.registerForwards(registry);
           JsonGateway gateway = new JsonGateway(edge, kv, lease, maintenance);
+          AdminRoutes.register(gateway, members, maintenance);
+          ConcurrencyRecipes recipes = new ConcurrencyRecipes(edge);
+          LockService lock = new LockService(recipes);
+          ElectionService election = new ElectionService(recipes);
+          registry.grpc(
+              ServerInterceptors.intercept(
+                  io.etcd.jetcd.api.lock.LockGrpc.bindService(lock), requireLeader, learners));
+          registry.grpc(
+              ServerInterceptors.intercept(
+                  io.etcd.jetcd.api.ElectionGrpc.bindService(election), requireLeader, learners));
+          RecipeGateway.register(gateway, lock, election);
           registry.http().prefix("/v3/", gateway).prefix("/v3beta/", gateway);
         });
+  }
+
+  /**
+   * etcd's {@code --quota-backend-bytes} for {@code cluster}: 0 means etcd's default of 2 GiB, a
+   * negative quota none at all.
+   */
+  public static WriteQuota quota(ServerConfig cfg, ClusterReplica cluster) {
+    if (cfg.quotaBackendBytes() < 0) {
+      return WriteQuota.UNLIMITED;
+    }
+    return new SpaceQuota(cfg.effectiveQuotaBytes(), cluster);
   }
 
   /** Starts a member serving the etcd API (what {@code bin/synod} runs). */
@@ -95,12 +135,15 @@ public final class EtcdApi {
       ServerConfig cfg, SynodServer.Options options, Consumer<Throwable> onFatal)
       throws StartupException {
     KvReplica replica = replica(cfg);
+    ClusterReplica cluster = new ClusterReplica(replica.stateMachine());
+    LoopHook hooks =
+        (loop, nowNanos) -> replica.afterTurn(loop, nowNanos) | cluster.afterTurn(loop, nowNanos);
     return SynodServer.start(
         cfg,
         options,
-        replica::stateMachine,
-        replica,
-        services(replica, WriteQuota.UNLIMITED),
+        cluster::stateMachine,
+        hooks,
+        services(replica, cluster, quota(cfg, cluster)),
         onFatal);
   }
 }

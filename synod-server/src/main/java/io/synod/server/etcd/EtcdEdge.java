@@ -2,6 +2,7 @@ package io.synod.server.etcd;
 
 import io.etcd.jetcd.api.ResponseHeader;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.synod.common.Bytes;
 import io.synod.kv.KvCodec;
 import io.synod.kv.KvCodecException;
@@ -102,22 +103,30 @@ final class EtcdEdge {
         throw EtcdErrors.status(Status.Code.INTERNAL, "synod: undecodable result: " + e);
       }
       return check(r);
-    } else if (outcome instanceof ProposalOutcome.NotLeader n) {
-      throw EtcdErrors.of(n.leaderHint() == 0 ? KvError.NO_LEADER : KvError.LEADER_CHANGED);
+    }
+    throw notApplied(outcome);
+  }
+
+  /** etcd's error for a proposal that was not applied, or may not have been. */
+  static StatusRuntimeException notApplied(ProposalOutcome outcome) {
+    if (outcome instanceof ProposalOutcome.NotLeader n) {
+      return EtcdErrors.of(n.leaderHint() == 0 ? KvError.NO_LEADER : KvError.LEADER_CHANGED);
     } else if (outcome instanceof ProposalOutcome.Busy) {
-      throw EtcdErrors.of(KvError.TOO_MANY_REQUESTS);
+      return EtcdErrors.of(KvError.TOO_MANY_REQUESTS);
     } else if (outcome instanceof ProposalOutcome.Rejected) {
       // Definitely not applied: overwritten by a new leader, leadership in transfer, removed.
-      throw EtcdErrors.of(KvError.LEADER_CHANGED);
+      return EtcdErrors.of(KvError.LEADER_CHANGED);
+    } else if (outcome instanceof ProposalOutcome.Applied) {
+      throw new IllegalArgumentException("the proposal was applied");
     }
     String reason = ((ProposalOutcome.Unknown) outcome).reason();
     if (reason.startsWith("forwarding")) {
-      throw EtcdErrors.status(Status.Code.UNAVAILABLE, EtcdErrors.TIMEOUT_CONNECTION_LOST);
+      return EtcdErrors.status(Status.Code.UNAVAILABLE, EtcdErrors.TIMEOUT_CONNECTION_LOST);
     }
     if (reason.contains("leader")) {
-      throw EtcdErrors.status(Status.Code.UNAVAILABLE, EtcdErrors.TIMEOUT_LEADER_FAILURE);
+      return EtcdErrors.status(Status.Code.UNAVAILABLE, EtcdErrors.TIMEOUT_LEADER_FAILURE);
     }
-    throw EtcdErrors.of(KvError.TIMEOUT);
+    return EtcdErrors.of(KvError.TIMEOUT);
   }
 
   /** {@code r} unless it is an error, which is thrown as etcd's status. */
@@ -138,7 +147,7 @@ final class EtcdEdge {
    */
   <T> CompletableFuture<T> read(boolean serializable, Function<KvStateMachine, T> reader) {
     if (serializable) {
-      return ctx.runner().call(loop -> reader.apply((KvStateMachine) loop.stateMachine()));
+      return ctx.runner().call(loop -> reader.apply(replica.stateMachine()));
     }
     long deadline = System.nanoTime() + requestTimeout.toNanos();
     return linearizable(reader, deadline);
@@ -147,7 +156,7 @@ final class EtcdEdge {
   private <T> CompletableFuture<T> linearizable(
       Function<KvStateMachine, T> reader, long deadlineNanos) {
     return ctx.runner()
-        .read(sm -> reader.apply((KvStateMachine) sm))
+        .read(sm -> reader.apply(replica.stateMachine()))
         .thenCompose(
             result -> {
               if (result instanceof ReadResult.Value<T> v) {

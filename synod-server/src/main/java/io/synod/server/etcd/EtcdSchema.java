@@ -149,6 +149,7 @@ final class EtcdSchema {
                 .setOutputType(".etcdserverpb.LeaseLeasesResponse"));
       }
     }
+    ClusterSchema.patch(file);
     try {
       return FileDescriptor.buildFrom(
           file.build(), jetcd.getDependencies().toArray(FileDescriptor[]::new));
@@ -157,7 +158,7 @@ final class EtcdSchema {
     }
   }
 
-  private static FieldDescriptorProto field(String name, int number, FieldDescriptorProto.Type t) {
+  static FieldDescriptorProto field(String name, int number, FieldDescriptorProto.Type t) {
     return FieldDescriptorProto.newBuilder()
         .setName(name)
         .setNumber(number)
@@ -167,8 +168,7 @@ final class EtcdSchema {
         .build();
   }
 
-  private static FieldDescriptorProto message(
-      String name, int number, String type, boolean repeated) {
+  static FieldDescriptorProto message(String name, int number, String type, boolean repeated) {
     return FieldDescriptorProto.newBuilder()
         .setName(name)
         .setNumber(number)

@@ -49,7 +49,7 @@ final class JsonGateway implements HttpEndpoint {
 
   /** A route: the call and its body. */
   @FunctionalInterface
-  private interface Route {
+  interface Route {
     void serve(HttpCall call, String body) throws InvalidProtocolBufferException;
   }
 
@@ -88,15 +88,40 @@ final class JsonGateway implements HttpEndpoint {
     routes.put("/v3/lease/keepalive", this::keepAlive);
   }
 
-  private <Q extends Message> void unary(
+  /** Serves {@code path} with {@code route} (other services add theirs before serving starts). */
+  void route(String path, Route route) {
+    routes.put(path, route);
+  }
+
+  <Q extends Message> void unary(
       String path,
       Parser<Q> parser,
       String type,
       Function<Q, CompletableFuture<? extends Message>> rpc) {
+    route(path, (BodyParser<Q>) body -> parse(body, parser, type), rpc);
+  }
+
+  /**
+   * Adds a unary route for a request of a service outside {@code etcdserverpb} (Lock, Election),
+   * read with its own schema.
+   */
+  <Q extends Message> void unary(
+      String path, Q prototype, Function<Q, CompletableFuture<? extends Message>> rpc) {
+    route(path, (BodyParser<Q>) body -> parse(body, prototype), rpc);
+  }
+
+  /** Reads a request body. */
+  @FunctionalInterface
+  interface BodyParser<Q> {
+    Q parse(String body) throws InvalidProtocolBufferException;
+  }
+
+  private <Q extends Message> void route(
+      String path, BodyParser<Q> parser, Function<Q, CompletableFuture<? extends Message>> rpc) {
     routes.put(
         path,
         (call, body) -> {
-          Q request = parse(body, parser, type);
+          Q request = parser.parse(body);
           CompletableFuture<? extends Message> f;
           try {
             f = rpc.apply(request);
@@ -200,12 +225,12 @@ final class JsonGateway implements HttpEndpoint {
     stream.onHalfClose();
   }
 
-  private static byte[] result(Message response) {
+  static byte[] result(Message response) {
     return ("{\"result\":" + print(response) + "}\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /** grpc-gateway v1's error object inside a stream. */
-  private static byte[] streamError(Status status) {
+  static byte[] streamError(Status status) {
     JsonObject inner = new JsonObject();
     int http = EtcdErrors.httpStatus(status.getCode());
     inner.addProperty("grpc_code", status.getCode().value());
@@ -235,15 +260,29 @@ final class JsonGateway implements HttpEndpoint {
     return parser.parseFrom(b.build().toByteString());
   }
 
+  /** Parses one JSON request of a type outside {@code etcdserverpb}; an empty body is empty. */
+  @SuppressWarnings("unchecked")
+  static <Q extends Message> Q parse(String json, Q prototype)
+      throws InvalidProtocolBufferException {
+    Message.Builder b = prototype.newBuilderForType();
+    if (!json.isBlank()) {
+      PARSER.merge(json, b);
+    }
+    return (Q) b.build();
+  }
+
   static String print(Message m) {
+    boolean patched =
+        !(m instanceof DynamicMessage)
+            && m.getDescriptorForType().getFile() == io.etcd.jetcd.api.JetcdProto.getDescriptor();
     try {
-      return PRINTER.print(m instanceof DynamicMessage ? m : EtcdSchema.patched(m));
+      return PRINTER.print(patched ? EtcdSchema.patched(m) : m);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("printing " + m.getDescriptorForType().getName(), e);
     }
   }
 
-  private static void error(HttpCall call, Status status) {
+  static void error(HttpCall call, Status status) {
     String message = String.valueOf(status.getDescription());
     JsonObject o = new JsonObject();
     o.addProperty("error", message);

@@ -11,5 +11,14 @@ public final class ForwardKind {
   /** A lease time-to-live query for the leader's lease clock. */
   public static final int LEASE_TIME_TO_LIVE = 3;
 
+  /**
+   * A membership change (MemberAdd, Remove, Update, Promote) for the leader to validate and
+   * propose; payload and reply in {@code MembershipChanges}' codec.
+   */
+  public static final int MEMBER_CHANGE = 10;
+
+  /** A joining member asks for the cluster's id and member table (see {@code ClusterJoin}). */
+  public static final int CLUSTER_INFO = 11;
+
   private ForwardKind() {}
 }

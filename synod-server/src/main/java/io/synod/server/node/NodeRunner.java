@@ -383,19 +383,27 @@ public final class NodeRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * Feeds what the inboxes hold (up to {@code batchMax} of each) into one batch of the loop: all
+   * the proposals and messages that arrived during the last fsync share the next one.
+   */
   private int drainOnce() {
     int handled = 0;
+    int taskCount = 0;
+    // No try/finally: an exception out of the batch stops the runner, and ending the batch would
+    // only run the failed loop again and hide the first error.
+    loop.beginBatch();
     Envelope e;
     while (!stopping && handled < options.batchMax() && (e = messages.poll()) != null) {
       loop.receive(e);
       handled++;
     }
-    int taskCount = 0;
     Task t;
     while (!stopping && taskCount < options.batchMax() && (t = tasks.poll()) != null) {
       t.run();
       taskCount++;
     }
+    loop.endBatch();
     return handled + taskCount;
   }
 

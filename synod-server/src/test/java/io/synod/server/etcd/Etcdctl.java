@@ -249,6 +249,20 @@ final class Etcdctl {
       return all.isEmpty() ? "" : "; stderr: " + String.join("\n", all);
     }
 
+    /** Whether it is still running. */
+    boolean isAlive() {
+      return process.isAlive();
+    }
+
+    /** SIGKILL: it dies at once, cleaning up nothing (its session lease is left to expire). */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      if (!process.waitFor(LINE_LIMIT.toSeconds(), TimeUnit.SECONDS)
+          || process.exitValue() != 137) {
+        throw new AssertionError("etcdctl survived SIGKILL" + stderr());
+      }
+    }
+
     @Override
     public void close() {
       process.destroyForcibly();
