@@ -99,7 +99,15 @@ final class WalLoad {
       SyncMode syncMode) {
     TimedDisk disk = new TimedDisk(RealDisk.INSTANCE);
     disk.createDirectories(dir);
-    try (WalWriter wal = WalWriter.create(disk, dir, segmentBytes)) {
+    // As in the server: the next segment is preallocated off the append path.
+    java.util.concurrent.ExecutorService preallocator =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "wal-preallocator");
+              t.setDaemon(true);
+              return t;
+            });
+    try (WalWriter wal = WalWriter.create(disk, dir, segmentBytes, preallocator)) {
       long startNanos = System.nanoTime();
       long measureStartNanos = startNanos + TimeUnit.SECONDS.toNanos(warmupSeconds);
       long measureEndNanos = measureStartNanos + TimeUnit.SECONDS.toNanos(measureSeconds);
@@ -178,6 +186,8 @@ final class WalLoad {
           micros(appendLatency.getValueAtPercentile(99)),
           forces,
           cpuUsage);
+    } finally {
+      preallocator.shutdownNow();
     }
   }
 

@@ -15,6 +15,7 @@ import io.synod.storage.WalRecord.SnapshotRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -62,15 +63,28 @@ public final class FileLogStore implements LogStore, AutoCloseable {
    * @param segmentBytes the size a segment is preallocated to; a new one starts when it is full
    * @param snapshotsKept how many snapshot files to keep
    */
-  public record Options(long segmentBytes, int snapshotsKept) {
+  public record Options(long segmentBytes, int snapshotsKept, Executor preallocator) {
     public Options {
       if (segmentBytes < 4096 || snapshotsKept < 1) {
         throw new IllegalArgumentException("segmentBytes >= 4096 and snapshotsKept >= 1");
       }
     }
 
+    /** Options that preallocate each segment when it is needed (no background work). */
+    public Options(long segmentBytes, int snapshotsKept) {
+      this(segmentBytes, snapshotsKept, null);
+    }
+
     public static Options defaults() {
       return new Options(64L << 20, 3);
+    }
+
+    /**
+     * The same options, preallocating the next segment on {@code executor} (a background thread the
+     * caller owns) while the current one fills; see {@link WalWriter}.
+     */
+    public Options withPreallocator(Executor executor) {
+      return new Options(segmentBytes, snapshotsKept, executor);
     }
   }
 
@@ -111,13 +125,15 @@ public final class FileLogStore implements LogStore, AutoCloseable {
       }
       SnapshotFiles snapshots = new SnapshotFiles(disk, snapDir, groupId);
       snapshots.removeTemporaries();
+      // A spare segment being preallocated when the process died holds nothing: drop it.
+      disk.delete(walDir.resolve(WalWriter.SPARE_NAME));
       Snapshot snapshot = snapshots.loadNewest();
       Recovery r = new Recovery(groupId);
       WalReader.Result read = WalReader.read(disk, walDir, true, r);
       MemoryLogStore memory = r.build(snapshot, walDir);
       WalWriter wal =
           read.segments().isEmpty()
-              ? WalWriter.create(disk, walDir, options.segmentBytes())
+              ? WalWriter.create(disk, walDir, options.segmentBytes(), options.preallocator())
               : WalWriter.resume(
                   disk,
                   walDir,
@@ -127,7 +143,8 @@ public final class FileLogStore implements LogStore, AutoCloseable {
                   memory.lastIndex() + 1,
                   r.hardStates(),
                   r.snapshotRecords(),
-                  r.segmentLastIndexes);
+                  r.segmentLastIndexes,
+                  options.preallocator());
       List<String> notes = new ArrayList<>(read.notes());
       if (r.logBehindSnapshot) {
         // The newest snapshot file is newer than what the log holds (its record was never synced):

@@ -10,7 +10,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -44,23 +50,38 @@ public final class WalWriter implements AutoCloseable {
   private final Disk disk;
   private final Path dir;
   private final long segmentBytes;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition syncFinished = lock.newCondition();
+  private final Executor preallocator;
 
-  // Everything below is guarded by lock.
+  /** Guards the segments and what has been written: held only to write into the page cache. */
+  private final ReentrantLock lock = new ReentrantLock();
+
+  /** Whether an fsync is running; whoever sets it runs the fsync. */
+  private final AtomicBoolean syncing = new AtomicBoolean();
+
+  /** Threads waiting for their ticket to become durable. */
+  private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+
+  /** A thread parked in {@link #sync} until {@code ticket} is durable. */
+  private record Waiter(long ticket, Thread thread) {}
+
+  // Guarded by lock.
   private Segment current;
   private final ArrayDeque<Segment> sealed = new ArrayDeque<>();
   private final List<Segment> unsynced = new ArrayList<>();
   private boolean directoryDirty;
-  private long appendedBytes;
-  private long syncedBytes;
-  private boolean syncing;
-  private StorageException failure;
+  private volatile long appendedBytes;
   private long nextIndex = 1;
   private final TreeMap<Long, HardStateRecord> lastHardState = new TreeMap<>();
   private final TreeMap<Long, SnapshotRecord> lastSnapshot = new TreeMap<>();
-  private long syncs;
   private long records;
+
+  /** The next segment's file, being preallocated in the background; null if none. */
+  private CompletableFuture<Path> spare;
+
+  private volatile long syncedBytes;
+  private final AtomicLong syncs = new AtomicLong();
+
+  private volatile StorageException failure;
 
   /** An open segment and what it holds. */
   private static final class Segment {
@@ -83,15 +104,28 @@ public final class WalWriter implements AutoCloseable {
     }
   }
 
-  private WalWriter(Disk disk, Path dir, long segmentBytes) {
+  private WalWriter(Disk disk, Path dir, long segmentBytes, Executor preallocator) {
     this.disk = disk;
     this.dir = dir;
     this.segmentBytes = segmentBytes;
+    this.preallocator = preallocator;
   }
 
-  /** Starts a new log in the empty directory {@code dir}. */
+  /**
+   * Starts a new log in the empty directory {@code dir}, preallocating each segment when needed.
+   */
   public static WalWriter create(Disk disk, Path dir, long segmentBytes) {
-    WalWriter w = new WalWriter(disk, dir, segmentBytes);
+    return create(disk, dir, segmentBytes, null);
+  }
+
+  /**
+   * Starts a new log in the empty directory {@code dir}. The next segment is preallocated (filled
+   * with zeros and synced) on {@code preallocator} while the current one fills, so starting a
+   * segment is a rename rather than tens of megabytes of writes under the append lock. A null
+   * {@code preallocator} preallocates each segment when it is needed instead.
+   */
+  public static WalWriter create(Disk disk, Path dir, long segmentBytes, Executor preallocator) {
+    WalWriter w = new WalWriter(disk, dir, segmentBytes, preallocator);
     w.lock.lock();
     try {
       w.openSegment(new SegmentName(1, 1));
@@ -114,8 +148,9 @@ public final class WalWriter implements AutoCloseable {
       long nextIndex,
       List<HardStateRecord> hardStates,
       List<SnapshotRecord> snapshots,
-      List<Long> lastIndexes) {
-    WalWriter w = new WalWriter(disk, dir, segmentBytes);
+      List<Long> lastIndexes,
+      Executor preallocator) {
+    WalWriter w = new WalWriter(disk, dir, segmentBytes, preallocator);
     w.lock.lock();
     try {
       for (int i = 0; i < segments.size(); i++) {
@@ -140,6 +175,7 @@ public final class WalWriter implements AutoCloseable {
       w.nextIndex = nextIndex;
       hardStates.forEach(h -> w.lastHardState.put(h.groupId(), h));
       snapshots.forEach(s -> w.lastSnapshot.put(s.groupId(), s));
+      w.prepareSpare();
     } finally {
       w.lock.unlock();
     }
@@ -222,8 +258,16 @@ public final class WalWriter implements AutoCloseable {
 
   private void openSegment(SegmentName name) {
     Path path = dir.resolve(name.fileName());
-    DiskFile file = disk.open(path, true);
-    file.truncate(segmentBytes);
+    DiskFile file;
+    if (spare != null) {
+      // Usually done long ago; if not, waiting for it is no slower than preallocating here.
+      disk.rename(awaitSpare(), path);
+      spare = null;
+      file = disk.open(path, false);
+    } else {
+      file = disk.open(path, true);
+      file.truncate(segmentBytes);
+    }
     current = new Segment(name, file);
     directoryDirty = true;
     List<WalRecord> preamble = new ArrayList<>();
@@ -244,56 +288,137 @@ public final class WalWriter implements AutoCloseable {
     write(buf, List.of());
     current.preambleEndBytes = appendedBytes;
     current.preambleEndOffset = current.writeOffset;
+    prepareSpare();
   }
 
-  /** Returns once everything appended up to {@code ticket} is durable. */
+  private Path awaitSpare() {
+    try {
+      return spare.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof StorageException se) {
+        throw se;
+      }
+      throw new StorageException("cannot preallocate the next segment", e.getCause());
+    }
+  }
+
+  /** The name a preallocated spare segment has until it becomes the next segment. */
+  static final String SPARE_NAME = "spare-segment.tmp";
+
+  /** Starts preallocating the next segment's file, so a roll only renames it. */
+  private void prepareSpare() {
+    if (preallocator == null) {
+      return;
+    }
+    Path tmp = dir.resolve(SPARE_NAME);
+    spare =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (DiskFile f = disk.open(tmp, true)) {
+                f.truncate(0);
+                f.truncate(segmentBytes);
+                f.force();
+              }
+              return tmp;
+            },
+            preallocator);
+  }
+
+  /**
+   * Returns once everything appended up to {@code ticket} is durable. At most one fsync runs at a
+   * time, for everything appended when it starts. A caller the running fsync does not cover parks;
+   * when it ends, the syncing thread wakes the callers it covered and exactly one of the others,
+   * who runs the next fsync for all of them. No lock is taken to wait or to wake up.
+   */
   public void sync(long ticket) {
-    lock.lock();
+    Waiter me = null;
+    // The wait cannot be abandoned halfway (the caller must learn whether its data is durable), so
+    // an interrupt is remembered and restored rather than acted on.
+    boolean interrupted = false;
     try {
       while (syncedBytes < ticket) {
         checkUsable();
-        if (syncing) {
-          syncFinished.awaitUninterruptibly();
+        if (!syncing.get() && syncing.compareAndSet(false, true)) {
+          runSync();
           continue;
         }
-        syncing = true;
-        long target = appendedBytes;
-        List<Segment> toForce = new ArrayList<>(unsynced);
-        unsynced.clear();
-        boolean syncDirectory = directoryDirty;
-        directoryDirty = false;
-        lock.unlock();
-        try {
-          for (Segment s : toForce) {
-            s.file.force();
-          }
-          if (syncDirectory) {
-            disk.syncDirectory(dir);
-          }
-        } catch (StorageException e) {
-          lock.lock();
-          failure = e;
-          syncing = false;
-          syncFinished.signalAll();
-          throw e;
+        if (me == null) {
+          // Queue first, then look again before parking: a sync that ended in between wakes us.
+          me = new Waiter(ticket, Thread.currentThread());
+          waiters.add(me);
+          continue;
         }
-        lock.lock();
-        syncs++;
-        syncedBytes = target;
-        syncing = false;
-        closeSealedFiles(toForce);
-        syncFinished.signalAll();
+        LockSupport.park(this);
+        interrupted |= Thread.interrupted();
       }
     } finally {
-      lock.unlock();
+      if (me != null) {
+        waiters.remove(me);
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Runs one fsync for everything appended so far; the caller has set {@code syncing}. */
+  private void runSync() {
+    long target;
+    List<Segment> toForce;
+    boolean syncDirectory;
+    try {
+      lock.lock();
+      try {
+        target = appendedBytes;
+        toForce = new ArrayList<>(unsynced);
+        unsynced.clear();
+        syncDirectory = directoryDirty;
+        directoryDirty = false;
+      } finally {
+        lock.unlock();
+      }
+      for (Segment s : toForce) {
+        s.file.force();
+      }
+      if (syncDirectory) {
+        disk.syncDirectory(dir);
+      }
+    } catch (StorageException e) {
+      failure = e;
+      syncing.set(false);
+      waiters.forEach(w -> LockSupport.unpark(w.thread()));
+      throw e;
+    }
+    syncs.incrementAndGet();
+    syncedBytes = target;
+    syncing.set(false);
+    closeSealedFiles(toForce);
+    wakeAfterSync(target);
+  }
+
+  /** Wakes every waiter {@code target} covers, and one that it does not, to run the next fsync. */
+  private void wakeAfterSync(long target) {
+    boolean nextSyncerWoken = false;
+    for (Waiter w : waiters) {
+      if (w.ticket() <= target) {
+        LockSupport.unpark(w.thread());
+      } else if (!nextSyncerWoken) {
+        LockSupport.unpark(w.thread());
+        nextSyncerWoken = true;
+      }
     }
   }
 
   private void closeSealedFiles(List<Segment> forced) {
-    for (Segment s : forced) {
-      if (s != current && s.file != null && !unsynced.contains(s)) {
-        s.file.close();
+    lock.lock();
+    try {
+      for (Segment s : forced) {
+        if (s != current && s.file != null && !unsynced.contains(s)) {
+          s.file.close();
+        }
       }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -355,12 +480,7 @@ public final class WalWriter implements AutoCloseable {
 
   /** fsyncs so far (for benchmarks and metrics). */
   public long syncCount() {
-    lock.lock();
-    try {
-      return syncs;
-    } finally {
-      lock.unlock();
-    }
+    return syncs.get();
   }
 
   /** Records appended so far. */
@@ -387,6 +507,10 @@ public final class WalWriter implements AutoCloseable {
   public void close() {
     lock.lock();
     try {
+      if (spare != null) {
+        // No background write may touch the directory after close; a finished spare is harmless.
+        spare.exceptionally(e -> null).join();
+      }
       if (current != null && current.file != null) {
         current.file.close();
       }

@@ -20,7 +20,8 @@ class FileLogStoreCrashPropertyTest {
         new CrashWorkload(
                 new FaultyDisk(),
                 random,
-                new FileLogStore.Options(segmentKiB * 1024L, 2),
+                new FileLogStore.Options(
+                    segmentKiB * 1024L, 2, seed % 2 == 0 ? null : Runnable::run),
                 new CrashWorkload.Coverage())
             .start();
     for (int crash = 0; crash < 8; crash++) {

@@ -52,10 +52,11 @@ class FileLogStoreCrashTest {
     for (long seed = 0; seed < 300; seed++) {
       SplittableRandom random = new SplittableRandom(seed);
       long segmentBytes = 4096L << (seed % 3);
+      // Half the seeds prepare the next segment as a spare (here in line, so crashes can hit it).
+      FileLogStore.Options options =
+          new FileLogStore.Options(segmentBytes, 2, seed % 2 == 0 ? null : Runnable::run);
       CrashWorkload workload =
-          new CrashWorkload(
-                  new FaultyDisk(), random, new FileLogStore.Options(segmentBytes, 2), coverage)
-              .start();
+          new CrashWorkload(new FaultyDisk(), random, options, coverage).start();
       boolean recovered = true;
       for (int crash = 0; crash < 6 && recovered; crash++) {
         workload.run(random.nextInt(120));

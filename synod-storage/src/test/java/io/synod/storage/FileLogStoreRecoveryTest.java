@@ -368,4 +368,30 @@ class FileLogStoreRecoveryTest {
       return real.lock(path);
     }
   }
+
+  @Test
+  void segmentsPreparedInTheBackgroundRollByRenameAndLeaveNoSpareBehind() throws Exception {
+    java.util.concurrent.ExecutorService preallocator =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      FileLogStore.Options background = OPTIONS.withPreallocator(preallocator);
+      try (FileLogStore s = FileLogStore.open(dir, 7, background)) {
+        for (int i = 0; i < 30; i++) {
+          s.append(entries(i * 50L + 1, 50, 1));
+          s.sync();
+        }
+        assertThat(s.wal().segmentCount()).isGreaterThan(5);
+      }
+      try (FileLogStore s = FileLogStore.open(dir, 7, background)) {
+        assertThat(s.recoveryNotes()).isEmpty();
+        assertThat(s.entries(1, 1501, Long.MAX_VALUE)).isEqualTo(entries(1, 1500, 1));
+      }
+      try (FileLogStore s = open()) {
+        assertThat(s.lastIndex()).isEqualTo(1500);
+      }
+      assertThat(dir.resolve("wal").resolve(WalWriter.SPARE_NAME)).doesNotExist();
+    } finally {
+      preallocator.shutdownNow();
+    }
+  }
 }
