@@ -98,7 +98,7 @@ final class LeaseChecker {
         throw new SimulationFailure(
             String.format(
                 Locale.ROOT,
-                "lease: revoke of lease %x committed at index %d in term %d, but neither that"
+                "lease: revoke of lease %d committed at index %d in term %d, but neither that"
                     + " term's keeper nor a client proposed it",
                 c.leaseId(),
                 c.index(),
@@ -113,7 +113,7 @@ final class LeaseChecker {
         throw new SimulationFailure(
             String.format(
                 Locale.ROOT,
-                "lease: lease %x (TTL %d s) revoked by the keeper of term %d at %.6f s (committed"
+                "lease: lease %d (TTL %d s) revoked by the keeper of term %d at %.6f s (committed"
                     + " at index %d), but a client held it until %.6f s: its keep-alive sent at"
                     + " %.6f s was acknowledged (fastest clock rate %.3f)",
                 c.leaseId(),

@@ -677,6 +677,9 @@ final class SimClient implements Rpc.Caller {
         }
         checks.onLinearizable(what(), g.revision(), floor, false);
         leaseChecker.onAck(g.id(), sentMicros, g.ttlSeconds());
+        if (sim.tracing()) {
+          sim.log("client " + id + " granted lease " + g.id() + " ttl " + g.ttlSeconds() + " s");
+        }
         ClientLease lease = new ClientLease(g.id(), g.ttlSeconds());
         leases.add(lease);
         lease.scheduleKeepAlive();

@@ -18,6 +18,7 @@ import io.synod.raft.replica.ReplicaLoop;
 import io.synod.raft.replica.StateMachine;
 import io.synod.raft.replica.Transport;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -52,6 +53,7 @@ final class SimNode {
   private final LeaseKeeperConfig keeperConfig;
   private final double clockRate;
   private final LongSupplier virtualMicros;
+  private final Consumer<String> log;
 
   private State state = State.DOWN;
   private ReplicaLoop loop;
@@ -98,8 +100,10 @@ final class SimNode {
       KvConfig kvConfig,
       LeaseKeeperConfig keeperConfig,
       double clockRate,
-      LongSupplier virtualMicros) {
+      LongSupplier virtualMicros,
+      Consumer<String> log) {
     this.id = id;
+    this.log = log;
     this.kvConfig = kvConfig;
     this.keeperConfig = keeperConfig;
     this.clockRate = clockRate;
@@ -242,6 +246,7 @@ final class SimNode {
       }
       keeper = LeaseKeeper.becomeLeader(stateMachine.leases(), keeperConfig, nowMillis());
       keeperTerm = entry.term();
+      log.accept("node " + id + " promotes its lease keeper in term " + keeperTerm);
     }
 
     @Override

@@ -178,6 +178,15 @@ final class SimServer {
       return;
     }
     long ttl = keeper.keepAlive(leaseId, node.nowMillis());
+    sim.log(
+        String.format(
+            java.util.Locale.ROOT,
+            "node %d keeper of term %d: keep-alive %d (sent at %.6f) -> ttl %d",
+            node.id,
+            term,
+            leaseId,
+            request.sentMicros() / 1e6,
+            ttl));
     if (ttl == 0) {
       reply(node, request, new Rpc.KeptAlive(0));
       return;
@@ -225,6 +234,9 @@ final class SimServer {
     for (KvCommand c : commands) {
       if (c instanceof KvCommand.LeaseRevoke r) {
         leaseChecker.onKeeperRevoke(term, r.id(), sim.nowMicros());
+      }
+      if (sim.tracing()) {
+        sim.log("node " + node.id + " keeper of term " + term + " proposes " + c);
       }
       boolean tell = watched.test(c);
       long incarnation = node.incarnation();

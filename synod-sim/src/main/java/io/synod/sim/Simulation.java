@@ -68,6 +68,7 @@ public final class Simulation {
   private final SplittableRandom adminRandom;
 
   private Consumer<String> eventLog = line -> {};
+  private boolean tracing;
   private long historyClock;
   private long observedRevision;
   private long nextSpareId;
@@ -100,11 +101,19 @@ public final class Simulation {
   /** Prints every event (for replaying one seed with --trace). */
   public Simulation withEventLog(Consumer<String> log) {
     this.eventLog = log;
+    this.tracing = true;
     return this;
   }
 
-  private void log(String what) {
-    eventLog.accept(String.format(java.util.Locale.ROOT, "%10.6f %s", nowMicros() / 1e6, what));
+  /** Whether events are printed (--trace); callers skip building lines nobody reads. */
+  boolean tracing() {
+    return tracing;
+  }
+
+  void log(String what) {
+    if (tracing) {
+      eventLog.accept(String.format(java.util.Locale.ROOT, "%10.6f %s", nowMicros() / 1e6, what));
+    }
   }
 
   SimOptions options() {
@@ -224,7 +233,8 @@ public final class Simulation {
             workload.kvConfig(),
             workload.keeper(),
             (double) options.tickMicros() / Math.max(1_000, tick),
-            this::nowMicros);
+            this::nowMicros,
+            this::log);
     nodes.put(id, node);
     return node;
   }
@@ -295,7 +305,9 @@ public final class Simulation {
       return;
     }
     trace.fold(nowMicros(), 11, e.to(), e.from() * 1_000_003 + e.term());
-    log("deliver " + e);
+    if (tracing) {
+      log("deliver " + e);
+    }
     withLoop(node, loop -> loop.receive(e));
   }
 
@@ -419,6 +431,9 @@ public final class Simulation {
 
   private void onCommittedRevoke(long leaseId, long term, long index) {
     trace.fold(nowMicros(), 24, leaseId, index);
+    if (tracing) {
+      log("revoke of lease " + leaseId + " committed at index " + index + " (term " + term + ")");
+    }
     leaseChecker.onCommittedRevoke(leaseId, term, index, nowMicros());
   }
 
@@ -720,7 +735,8 @@ public final class Simulation {
     log("liveness phase: heal everything");
     for (SimNode n : nodes.values()) {
       n.disk.disableCrashes();
-      n.pauseUntil(0);
+      // A pause in progress runs out on its own (at most 2 s): cutting it short would let new
+      // messages overtake those queued for its end, which ordered watch streams must not see.
       if (n.state() == SimNode.State.DOWN) {
         restart(n);
       }

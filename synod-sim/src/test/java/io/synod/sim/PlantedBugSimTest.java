@@ -36,5 +36,10 @@ class PlantedBugSimTest {
     assertThat(found)
         .as("a violation with %s within %d seeds from %d", bug, SEEDS_MAX, FIRST_SEED)
         .isPresent();
+    // The bug made the difference: the same seed passes without it.
+    long seed = found.get().seed();
+    assertThat(new Simulation(seed, 0, Set.of()).run().failure())
+        .as("seed %d without %s (it failed with it: %s)", seed, bug, found.get().failure())
+        .isEmpty();
   }
 }
