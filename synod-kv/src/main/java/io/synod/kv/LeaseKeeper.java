@@ -58,6 +58,13 @@ public final class LeaseKeeper implements LeaseObserver {
    */
   private final TreeMap<Long, Long> starting = new TreeMap<>();
 
+  /**
+   * Leases whose newest checkpoint proposed by this keeper carries a remaining TTL, applied or not:
+   * a renewal must clear it even if the table does not show it yet, or the checkpoint, applied
+   * after the renewal, would hand a new leader the stale remaining TTL.
+   */
+  private final TreeSet<Long> checkpointed = new TreeSet<>();
+
   /** Leases renewed since their last checkpoint; their checkpoint must be cleared. */
   private final TreeSet<Long> renewed = new TreeSet<>();
 
@@ -93,6 +100,7 @@ public final class LeaseKeeper implements LeaseObserver {
     queue.clear();
     renewed.clear();
     starting.clear();
+    checkpointed.clear();
     stopped = true;
   }
 
@@ -140,6 +148,11 @@ public final class LeaseKeeper implements LeaseObserver {
     renewed.clear();
     List<KvCommand.Checkpoint> batch = new ArrayList<>();
     for (var e : remaining.entrySet()) {
+      if (e.getValue() > 0) {
+        checkpointed.add(e.getKey());
+      } else {
+        checkpointed.remove(e.getKey());
+      }
       batch.add(new KvCommand.Checkpoint(e.getKey(), e.getValue()));
       if (batch.size() == config.checkpointBatchMax()) {
         out.add(new KvCommand.LeaseCheckpoint(batch));
@@ -166,7 +179,9 @@ public final class LeaseKeeper implements LeaseObserver {
     queue.remove(d);
     d.atMillis = this.nowMillis + info.get().grantedTtlSeconds() * 1000;
     queue.add(d);
-    if (info.get().checkpointedRemainingMillis() > 0) {
+    boolean hasCheckpoint =
+        info.get().checkpointedRemainingMillis() > 0 || checkpointed.contains(id);
+    if (hasCheckpoint && !config.has(KvPlantedBug.KEEP_ALIVE_KEEPS_CHECKPOINT)) {
       renewed.add(id);
     }
     return info.get().grantedTtlSeconds();
@@ -234,6 +249,7 @@ public final class LeaseKeeper implements LeaseObserver {
     }
     renewed.remove(id);
     starting.remove(id);
+    checkpointed.remove(id);
   }
 
   @Override

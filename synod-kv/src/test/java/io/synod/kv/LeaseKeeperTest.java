@@ -162,6 +162,27 @@ class LeaseKeeperTest {
   }
 
   @Test
+  void aKeepAliveClearsACheckpointStillOnItsWayThroughTheLog() {
+    LeaseKeeper first = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
+    long lease = grant(first, 30);
+    now += 20_000;
+    List<KvCommand> proposed = first.tick(now); // checkpoints 10 s left, not applied yet
+    assertThat(proposed)
+        .containsExactly(
+            new KvCommand.LeaseCheckpoint(List.of(new KvCommand.Checkpoint(lease, 10_000))));
+    assertThat(first.keepAlive(lease, now)).isEqualTo(30);
+    List<KvCommand> clear = first.tick(now);
+    assertThat(clear)
+        .containsExactly(
+            new KvCommand.LeaseCheckpoint(List.of(new KvCommand.Checkpoint(lease, 0))));
+    proposed.forEach(kv::apply); // the log keeps proposal order: the stale one first
+    clear.forEach(kv::apply);
+    first.stop();
+    LeaseKeeper second = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
+    assertThat(second.remainingMillis(lease)).isEqualTo(30_000);
+  }
+
+  @Test
   void checkpointsAreBatched() {
     LeaseKeeper keeper =
         LeaseKeeper.becomeLeader(

@@ -81,6 +81,9 @@ final class ReferenceKv {
     }
     appliedIndex = entry.index();
     long compactBefore = machine.compactRevision();
+    KvCommand.LeaseRevoke revoke = revokeIn(entry);
+    List<KeyValue> held = revoke == null ? List.of() : keysOfLease(revoke.id());
+    int eventsBefore = events.size();
     Bytes result = machine.apply(entry);
     if (!broken.isEmpty()) {
       throw new SimulationFailure("reference: " + broken);
@@ -88,21 +91,73 @@ final class ReferenceKv {
     if (machine.compactRevision() != compactBefore) {
       compactions.add(machine.compactRevision());
     }
-    if (entry.type() == EntryType.NORMAL && !entry.data().isEmpty()) {
-      noteRevoke(entry, result);
+    if (revoke != null && KvCodec.decodeResponse(result) instanceof KvResponse.LeaseRevoke r) {
+      checkKeysVanishedTogether(revoke.id(), held, eventsBefore, r.revision(), entry.index());
+      revokes.onCommittedRevoke(revoke.id(), entry.term(), entry.index());
     }
   }
 
-  private void noteRevoke(Entry entry, Bytes result) {
-    KvCommand command;
-    try {
-      command = KvCodec.decodeCommand(entry.data());
-    } catch (KvCodecException e) {
-      return;
+  private static KvCommand.LeaseRevoke revokeIn(Entry entry) {
+    if (entry.type() != EntryType.NORMAL || entry.data().isEmpty()) {
+      return null;
     }
-    if (command instanceof KvCommand.LeaseRevoke r
-        && KvCodec.decodeResponse(result) instanceof KvResponse.LeaseRevoke) {
-      revokes.onCommittedRevoke(r.id(), entry.term(), entry.index());
+    try {
+      return KvCodec.decodeCommand(entry.data()) instanceof KvCommand.LeaseRevoke r ? r : null;
+    } catch (KvCodecException e) {
+      return null;
+    }
+  }
+
+  /** The live keys attached to lease {@code id} now, as the committed events tell. */
+  private List<KeyValue> keysOfLease(long id) {
+    List<KeyValue> out = new ArrayList<>();
+    for (KeyValue kv : range(ALL, ALL, machine.revision())) {
+      if (kv.lease() == id) {
+        out.add(kv);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A revoke deletes every key of its lease in one revision, the one it answers (or changes nothing
+   * if the lease had none), in key order and nothing else; afterwards no live key names the lease.
+   */
+  private void checkKeysVanishedTogether(
+      long id, List<KeyValue> held, int eventsBefore, long revision, long index) {
+    List<Bytes> deleted = new ArrayList<>();
+    for (int p = eventsBefore; p < events.size(); p++) {
+      RefEvent e = events.get(p);
+      if (e.revision() == revision && e.event().type() == Event.Type.DELETE) {
+        deleted.add(e.event().kv().key());
+      } else {
+        deleted.add(null); // anything else in that revision is wrong
+      }
+    }
+    List<Bytes> expected = new ArrayList<>();
+    for (KeyValue kv : held) {
+      expected.add(kv.key());
+    }
+    if (!deleted.equals(expected) || revision != machine.revision()) {
+      throw new SimulationFailure(
+          String.format(
+              java.util.Locale.ROOT,
+              "lease: the revoke of lease %d at index %d (revision %d) deleted %s; its keys were %s",
+              id,
+              index,
+              revision,
+              deleted,
+              expected));
+    }
+    List<KeyValue> left = keysOfLease(id);
+    if (!left.isEmpty()) {
+      throw new SimulationFailure(
+          String.format(
+              java.util.Locale.ROOT,
+              "lease: after the revoke of lease %d at index %d, keys still name it: %s",
+              id,
+              index,
+              left));
     }
   }
 

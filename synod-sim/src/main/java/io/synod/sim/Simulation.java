@@ -1,5 +1,8 @@
 package io.synod.sim;
 
+import io.synod.kv.KvConfig;
+import io.synod.kv.KvPlantedBug;
+import io.synod.kv.LeaseKeeperConfig;
 import io.synod.lincheck.CheckResult;
 import io.synod.lincheck.LinearizabilityChecker;
 import io.synod.lincheck.Operation;
@@ -48,6 +51,8 @@ public final class Simulation {
   private final long seed;
   private final SimOptions options;
   private final Set<PlantedBug> plantedBugs;
+  private final KvConfig kvConfig;
+  private final LeaseKeeperConfig keeperConfig;
   private final SplittableRandom random;
   private final EventQueue events = new EventQueue();
   private final TraceHash trace = new TraceHash();
@@ -83,6 +88,15 @@ public final class Simulation {
 
   /** A simulation of {@code seed}; {@code nodesOverride > 0} fixes the founding cluster size. */
   public Simulation(long seed, int nodesOverride, Set<PlantedBug> plantedBugs) {
+    this(seed, nodesOverride, plantedBugs, Set.of());
+  }
+
+  /**
+   * A simulation of {@code seed} with known-wrong rules switched on in Raft ({@code plantedBugs})
+   * and in the key-value state machine and lease keeper ({@code kvBugs}), testing the simulator.
+   */
+  public Simulation(
+      long seed, int nodesOverride, Set<PlantedBug> plantedBugs, Set<KvPlantedBug> kvBugs) {
     this.seed = seed;
     this.plantedBugs = plantedBugs;
     this.random = new SplittableRandom(seed);
@@ -91,7 +105,11 @@ public final class Simulation {
     this.faultRandom = random.split();
     this.adminRandom = random.split();
     this.workload = WorkloadOptions.draw(random.split(), options);
-    this.reference = new ReferenceKv(workload.kvConfig(), this::onCommittedRevoke);
+    KvConfig kv = workload.kvConfig();
+    this.kvConfig = new KvConfig(kv.minLeaseTtlSeconds(), kv.watch(), kvBugs);
+    this.keeperConfig = workload.keeper().withPlantedBugs(kvBugs);
+    // The reference is one more replica: it runs the same code, planted bugs included.
+    this.reference = new ReferenceKv(kvConfig, this::onCommittedRevoke);
     this.checker = new SafetyChecker(reference::apply);
     this.kvChecks = new KvChecks(reference);
     this.watchChecker = new WatchChecker(reference);
@@ -230,8 +248,8 @@ public final class Simulation {
             checker,
             this::sendRaft,
             options.buggify(),
-            workload.kvConfig(),
-            workload.keeper(),
+            kvConfig,
+            keeperConfig,
             (double) options.tickMicros() / Math.max(1_000, tick),
             this::nowMicros,
             this::log);
