@@ -29,7 +29,8 @@ import java.util.Optional;
  *       so no linearizable read goes back in time, across keys too.
  * </ul>
  *
- * <p>Owned by the simulation thread.
+ * <p>{@code what} arguments name the operation for a failure message; their {@code toString()} is
+ * called only when a check fails. Owned by the simulation thread.
  */
 final class KvChecks {
   private final ReferenceKv reference;
@@ -55,7 +56,7 @@ final class KvChecks {
   }
 
   /** A linearizable operation called when the floor was {@code floor} completed at {@code r}. */
-  void onLinearizable(String what, long revision, long floor, boolean changed) {
+  void onLinearizable(Object what, long revision, long floor, boolean changed) {
     if (revision < floor || (changed && revision == floor)) {
       throw fail(
           "%s completed at revision %d, but an operation that completed before it was called had"
@@ -66,7 +67,7 @@ final class KvChecks {
   }
 
   /** A Range at the current revision: its kvs must be the committed range at its header. */
-  void checkRange(String what, RangeRequest request, KvResponse.Range r) {
+  void checkRange(Object what, RangeRequest request, KvResponse.Range r) {
     checkedReads++;
     long at = r.revision();
     if (at > reference.revision()) {
@@ -82,7 +83,7 @@ final class KvChecks {
     }
   }
 
-  void checkPut(String what, KvCommand.Put p, KvResponse.Put r) {
+  void checkPut(Object what, KvCommand.Put p, KvResponse.Put r) {
     checkedWrites++;
     long at = r.revision();
     KeyValue kv = reference.liveAt(p.key(), at);
@@ -99,7 +100,7 @@ final class KvChecks {
     }
   }
 
-  void checkDelete(String what, KvCommand.DeleteRange d, KvResponse.DeleteRange r) {
+  void checkDelete(Object what, KvCommand.DeleteRange d, KvResponse.DeleteRange r) {
     checkedWrites++;
     long at = r.revision();
     List<KeyValue> deleted =
@@ -122,7 +123,7 @@ final class KvChecks {
    * A Txn of single-key compares, a success branch of puts and a failure branch of ranges (what the
    * simulated clients send).
    */
-  void checkTxn(String what, KvCommand.Txn t, KvResponse.Txn r) {
+  void checkTxn(Object what, KvCommand.Txn t, KvResponse.Txn r) {
     checkedWrites++;
     long at = r.revision();
     boolean writes = r.succeeded() && !t.success().isEmpty();

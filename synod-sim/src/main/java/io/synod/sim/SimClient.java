@@ -199,6 +199,12 @@ final class SimClient implements Rpc.Caller {
       return "client " + id + " " + call;
     }
 
+    /** What the checkers print, built only when one fails. */
+    @Override
+    public String toString() {
+      return what();
+    }
+
     SimulationFailure unexpected(KvResponse response) {
       return KvChecks.fail("%s got %s", what(), response);
     }
@@ -325,10 +331,10 @@ final class SimClient implements Rpc.Caller {
         if (!(response instanceof KvResponse.Range r)) {
           throw unexpected(response);
         }
-        checks.checkRange(what(), request, r);
+        checks.checkRange(this, request, r);
         sim.observeRevision(r.revision());
         if (linearizable) {
-          checks.onLinearizable(what(), r.revision(), floor, false);
+          checks.onLinearizable(this, r.revision(), floor, false);
           recordReads(recordedKeys, r.kvs(), returnTime);
         }
       }
@@ -348,8 +354,8 @@ final class SimClient implements Rpc.Caller {
         if (!(response instanceof KvResponse.Put r)) {
           throw unexpected(response);
         }
-        checks.checkPut(what(), put, r);
-        checks.onLinearizable(what(), r.revision(), floor, true);
+        checks.checkPut(this, put, r);
+        checks.onLinearizable(this, r.revision(), floor, true);
         sim.observeRevision(r.revision());
         record(KvModel.Input.put(key, value), KvModel.Output.ok(), returnTime);
         known.put(key, new Known(Optional.of(value), r.revision()));
@@ -413,8 +419,8 @@ final class SimClient implements Rpc.Caller {
         if (!(response instanceof KvResponse.Txn r)) {
           throw unexpected(response);
         }
-        checks.checkTxn(what(), txn, r);
-        checks.onLinearizable(what(), r.revision(), floor, r.succeeded());
+        checks.checkTxn(this, txn, r);
+        checks.onLinearizable(this, r.revision(), floor, r.succeeded());
         sim.observeRevision(r.revision());
         record(cas, KvModel.Output.casResult(r.succeeded()), returnTime);
         if (r.succeeded()) {
@@ -473,8 +479,8 @@ final class SimClient implements Rpc.Caller {
         if (!(response instanceof KvResponse.Txn r)) {
           throw unexpected(response);
         }
-        checks.checkTxn(what(), txn, r);
-        checks.onLinearizable(what(), r.revision(), floor, r.succeeded());
+        checks.checkTxn(this, txn, r);
+        checks.onLinearizable(this, r.revision(), floor, r.succeeded());
         sim.observeRevision(r.revision());
         if (!r.succeeded()) {
           for (int i = 0; i < conditions.size(); i++) {
@@ -553,8 +559,8 @@ final class SimClient implements Rpc.Caller {
         if (!(response instanceof KvResponse.DeleteRange r)) {
           throw unexpected(response);
         }
-        checks.checkDelete(what(), delete, r);
-        checks.onLinearizable(what(), r.revision(), floor, r.deleted() > 0);
+        checks.checkDelete(this, delete, r);
+        checks.onLinearizable(this, r.revision(), floor, r.deleted() > 0);
         sim.observeRevision(r.revision());
         for (String k : keys) {
           boolean existed =
@@ -675,7 +681,7 @@ final class SimClient implements Rpc.Caller {
         if (!(response instanceof KvResponse.LeaseGrant g)) {
           throw unexpected(response);
         }
-        checks.onLinearizable(what(), g.revision(), floor, false);
+        checks.onLinearizable(this, g.revision(), floor, false);
         leaseChecker.onAck(g.id(), sentMicros, g.ttlSeconds());
         if (sim.tracing()) {
           sim.log("client " + id + " granted lease " + g.id() + " ttl " + g.ttlSeconds() + " s");
@@ -699,7 +705,7 @@ final class SimClient implements Rpc.Caller {
       @Override
       void done(KvResponse response, long returnTime) {
         if (response instanceof KvResponse.LeaseRevoke r) {
-          checks.onLinearizable(what(), r.revision(), floor, false);
+          checks.onLinearizable(this, r.revision(), floor, false);
           if (sim.reference().leaseExists(lease.leaseId)) {
             throw KvChecks.fail("%s answered revoked, the lease is still committed", what());
           }
@@ -727,8 +733,8 @@ final class SimClient implements Rpc.Caller {
       @Override
       void done(KvResponse response, long returnTime) {
         if (response instanceof KvResponse.Put r) {
-          checks.checkPut(what(), put, r);
-          checks.onLinearizable(what(), r.revision(), floor, true);
+          checks.checkPut(this, put, r);
+          checks.onLinearizable(this, r.revision(), floor, true);
           sim.observeRevision(r.revision());
         } else if (response instanceof KvResponse.Error e && e.error() == KvError.LEASE_NOT_FOUND) {
           if (sim.reference().leaseExists(lease.leaseId)) {

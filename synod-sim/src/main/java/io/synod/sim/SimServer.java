@@ -178,15 +178,17 @@ final class SimServer {
       return;
     }
     long ttl = keeper.keepAlive(leaseId, node.nowMillis());
-    sim.log(
-        String.format(
-            java.util.Locale.ROOT,
-            "node %d keeper of term %d: keep-alive %d (sent at %.6f) -> ttl %d",
-            node.id,
-            term,
-            leaseId,
-            request.sentMicros() / 1e6,
-            ttl));
+    if (sim.tracing()) {
+      sim.log(
+          String.format(
+              java.util.Locale.ROOT,
+              "node %d keeper of term %d: keep-alive %d (sent at %.6f) -> ttl %d",
+              node.id,
+              term,
+              leaseId,
+              request.sentMicros() / 1e6,
+              ttl));
+    }
     if (ttl == 0) {
       reply(node, request, new Rpc.KeptAlive(0));
       return;

@@ -664,11 +664,15 @@ public final class Simulation {
       checker.check(n.id, n.incarnation(), raft);
       maybeStrikeLeader(n, raft);
       n.appliedMax = Math.max(n.appliedMax, raft.appliedIndex());
-      for (long member : raft.confState().members()) {
-        SimNode m = nodes.get(member);
-        if (m != null) {
-          m.joined = true;
-          m.joinedBy = Math.min(m.joinedBy, raft.appliedIndex());
+      // The configuration is that of the applied index: look again only when it moved.
+      if (raft.appliedIndex() != n.membersSeenAtIndex) {
+        n.membersSeenAtIndex = raft.appliedIndex();
+        for (long member : raft.confState().members()) {
+          SimNode m = nodes.get(member);
+          if (m != null) {
+            m.joined = true;
+            m.joinedBy = Math.min(m.joinedBy, raft.appliedIndex());
+          }
         }
       }
     }
