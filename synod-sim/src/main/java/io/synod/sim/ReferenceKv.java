@@ -165,6 +165,11 @@ final class ReferenceKv {
     return appliedIndex;
   }
 
+  /** The size of a snapshot image of the committed state. */
+  long imageBytes() {
+    return machine.snapshot().size();
+  }
+
   /** The newest committed revision. */
   long revision() {
     return machine.revision();

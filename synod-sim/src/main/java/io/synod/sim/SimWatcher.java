@@ -178,6 +178,7 @@ final class SimWatcher {
     if (!(result instanceof WatchCreateResult.Created created)) {
       throw new SimulationFailure("watch: " + w + ": node " + c.node.id + " refused " + result);
     }
+    sim.fold(25, id * 1_000_003L + w.number, created.revision());
     checker.onCreated(w, created.revision(), c.node.id);
     byWatchId.put(created.watchId(), w);
   }
@@ -206,6 +207,7 @@ final class SimWatcher {
       return;
     }
     pending.remove(watchId);
+    sim.fold(26, id * 1_000_003L + w.number, revision);
     for (Piece p : pieces) {
       checker.onEvents(w, p.events(), p.compactAtSend(), c.node.id);
     }
@@ -221,6 +223,7 @@ final class SimWatcher {
       throw new SimulationFailure(
           "watch: node " + c.node.id + " canceled unknown watch id " + watchId);
     }
+    sim.fold(27, id * 1_000_003L + w.number, compactRevision);
     if (compactRevision > 0) {
       checker.onCompactionCancel(w, compactRevision, c.node.id);
     } else if (cancelRequested.remove(watchId) == null) {
@@ -237,6 +240,7 @@ final class SimWatcher {
     if (c != channel) {
       return;
     }
+    sim.fold(28, id * 1_000_003L + watchId, revision);
     if (watchId == WatchStream.ALL_WATCHERS) {
       for (var e : byWatchId.entrySet()) {
         progress(c, e.getKey(), e.getValue(), revision);

@@ -79,6 +79,7 @@ public final class Simulation {
   private long nextSpareId;
   private boolean liveness;
   private long healedAtMicros;
+  private long snapshotExtraMicros;
   private boolean wroteAfterHeal;
   private boolean readAfterHeal;
   private boolean done;
@@ -171,9 +172,7 @@ public final class Simulation {
   public SimResult run() {
     try {
       setUp();
-      long endMicros =
-          options.safetyMicros() + options.livenessBoundMicros() + workload.livenessExtraMicros();
-      while (!done && events.runNext(endMicros)) {
+      while (!done && events.runNext(endMicros())) {
         checkAll();
       }
       if (!done) {
@@ -185,6 +184,30 @@ public final class Simulation {
     } catch (AssertionError | RuntimeException e) {
       return result(Optional.of("invariant broken in the core: " + describe(e)));
     }
+  }
+
+  /** When the liveness phase must be done (it may grow when the phase begins). */
+  private long endMicros() {
+    return options.safetyMicros() + livenessBoundMicros();
+  }
+
+  private long livenessBoundMicros() {
+    return options.livenessBoundMicros() + workload.livenessExtraMicros() + snapshotExtraMicros;
+  }
+
+  /**
+   * Time to bring a member up to date by snapshot, added to the liveness bound when the phase
+   * begins: with the real state machine a snapshot holds the whole revision log since the last
+   * compaction (tens of kilobytes), and some seeds send it in chunks of a few dozen bytes, two at a
+   * time. Allows three transfers of half again the committed state then, one chunk per round trip
+   * of the slowest message plus two ticks (reordered chunks stall the window until a resend).
+   */
+  private void allowForSnapshotTransfers() {
+    // The reference holds everything committed: no replica's state is larger.
+    long imageBytes = reference.imageBytes() * 3L / 2 + 4096;
+    long chunks = (imageBytes + options.snapshotChunkBytes() - 1) / options.snapshotChunkBytes();
+    long perChunkMicros = 2 * options.delayMaxMicros() + 2 * options.tickMicros();
+    snapshotExtraMicros = 3 * chunks * perChunkMicros;
   }
 
   private void setUp() {
@@ -415,6 +438,11 @@ public final class Simulation {
           trace.fold(nowMicros(), 15, request.caller().endpoint(), request.seq());
           request.caller().onReply(request, reply);
         });
+  }
+
+  /** Folds a watcher's observation into the trace hash (kinds 25 and up). */
+  void fold(int kind, long a, long b) {
+    trace.fold(nowMicros(), kind, a, b);
   }
 
   void record(Operation<KvModel.Input, KvModel.Output> op) {
@@ -754,7 +782,8 @@ public final class Simulation {
     healedAtMicros = nowMicros();
     network.calm();
     trace.fold(nowMicros(), 23, 0, 0);
-    log("liveness phase: heal everything");
+    allowForSnapshotTransfers();
+    log("liveness phase: heal everything (bound " + livenessBoundMicros() / 1000 + " ms)");
     for (SimNode n : nodes.values()) {
       n.disk.disableCrashes();
       // A pause in progress runs out on its own (at most 2 s): cutting it short would let new
@@ -812,7 +841,7 @@ public final class Simulation {
     SimNode leader = currentLeader();
     StringBuilder sb =
         new StringBuilder("liveness: no progress within ")
-            .append((options.livenessBoundMicros() + workload.livenessExtraMicros()) / 1000)
+            .append(livenessBoundMicros() / 1000)
             .append(" ms after healing (wrote=")
             .append(wroteAfterHeal)
             .append(" read=")
