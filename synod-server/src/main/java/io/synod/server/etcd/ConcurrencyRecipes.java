@@ -181,7 +181,8 @@ final class ConcurrencyRecipes {
         .runner()
         .call(
             loop -> {
-              action.accept((KvStateMachine) loop.stateMachine());
+              // The loop applies to the member's EtcdStateMachine; the KV store is inside it.
+              action.accept(edge.replica.stateMachine());
               return null;
             });
   }
