@@ -181,6 +181,7 @@ final class ConcurrencyRecipes {
         .runner()
         .call(
             loop -> {
+              // The loop applies to the member's EtcdStateMachine; the KV store is inside it.
               action.accept(edge.replica.stateMachine());
               return null;
             });
