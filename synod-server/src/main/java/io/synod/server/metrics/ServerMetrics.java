@@ -2,7 +2,6 @@ package io.synod.server.metrics;
 
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -23,7 +22,8 @@ import java.util.function.DoubleSupplier;
  *
  * <p><b>Threads.</b> Every method is safe from any thread. A scrape reads what the replica loop
  * published ({@link NodeRunner#status()}, counters, volatile fields) and never waits for the loop;
- * the histograms are observed where the events happen (the fsyncing thread, the loop thread).
+ * the histograms are observed where the events happen (the fsyncing thread, the loop thread) and
+ * never wait for a scrape ({@link LockFreeHistogram}).
  */
 public final class ServerMetrics {
   /** etcd's buckets for {@code etcd_disk_wal_fsync_duration_seconds}: 1 ms to about 8 s. */
@@ -36,26 +36,20 @@ public final class ServerMetrics {
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-  private final Histogram walFsync;
-  private final Histogram apply;
+  private final LockFreeHistogram walFsync =
+      new LockFreeHistogram(
+          "etcd_disk_wal_fsync_duration_seconds",
+          "The latency distributions of fsync called by WAL.",
+          FSYNC_BUCKETS);
+  private final LockFreeHistogram apply =
+      new LockFreeHistogram(
+          "synod_apply_duration_seconds",
+          "The latency distributions of applying one log entry to the state machine.",
+          APPLY_BUCKETS);
 
   public ServerMetrics() {
-    walFsync =
-        Histogram.builder()
-            .name("etcd_disk_wal_fsync_duration_seconds")
-            .help("The latency distributions of fsync called by WAL.")
-            .classicOnly()
-            .classicUpperBounds(FSYNC_BUCKETS)
-            .withoutExemplars()
-            .register(registry);
-    apply =
-        Histogram.builder()
-            .name("synod_apply_duration_seconds")
-            .help("The latency distributions of applying one log entry to the state machine.")
-            .classicOnly()
-            .classicUpperBounds(APPLY_BUCKETS)
-            .withoutExemplars()
-            .register(registry);
+    registry.register(walFsync);
+    registry.register(apply);
   }
 
   private static PrometheusRegistry jvmRegistry() {
