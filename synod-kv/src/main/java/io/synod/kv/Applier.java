@@ -17,11 +17,13 @@ final class Applier {
   private final MvccStore store;
   private final LeaseTable leases;
   private final long minLeaseTtlSeconds;
+  private final boolean revokeKeepsLastKey;
 
-  Applier(MvccStore store, LeaseTable leases, long minLeaseTtlSeconds) {
+  Applier(MvccStore store, LeaseTable leases, long minLeaseTtlSeconds, boolean revokeKeepsLastKey) {
     this.store = store;
     this.leases = leases;
     this.minLeaseTtlSeconds = minLeaseTtlSeconds;
+    this.revokeKeepsLastKey = revokeKeepsLastKey;
   }
 
   /** Applies {@code command}, committed at log {@code index} (used to pick lease ids). */
@@ -151,10 +153,14 @@ final class Applier {
       return new KvResponse.Error(KvError.LEASE_NOT_FOUND);
     }
     store.beginWrite();
-    for (Bytes key : leases.keys(id)) {
+    List<Bytes> keys = leases.keys(id);
+    for (int i = 0; i < keys.size(); i++) {
+      Bytes key = keys.get(i);
       Version v = store.latest(key);
       Assert.that(v != null && v.lease == id, "key %s of lease %d is not live with it", key, id);
-      store.delete(key);
+      if (!(revokeKeepsLastKey && i == keys.size() - 1)) { // KvPlantedBug.REVOKE_KEEPS_LAST_KEY
+        store.delete(key);
+      }
       leases.detach(id, key);
     }
     long revision = store.endWrite();

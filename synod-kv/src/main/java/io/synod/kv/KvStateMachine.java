@@ -38,8 +38,13 @@ public final class KvStateMachine implements StateMachine {
 
   public KvStateMachine(KvConfig config) {
     this.config = config;
-    this.hub = new WatchHub(store, config.watch());
-    this.applier = new Applier(store, leases, config.minLeaseTtlSeconds());
+    this.hub = new WatchHub(store, config.watch(), config.has(KvPlantedBug.WATCH_SKIPS_COMPACTED));
+    this.applier =
+        new Applier(
+            store,
+            leases,
+            config.minLeaseTtlSeconds(),
+            config.has(KvPlantedBug.REVOKE_KEEPS_LAST_KEY));
   }
 
   public KvConfig config() {

@@ -50,6 +50,21 @@ public final class LeaseKeeper implements LeaseObserver {
   /** Deadlines to act on in time order: expiries, and retries of revokes not yet applied. */
   private final TreeSet<Deadline> queue = new TreeSet<>();
 
+  /**
+   * Leases granted (or restored) since the keeper last read its clock, with the milliseconds they
+   * have: their deadline starts at the next reading. The keeper's own time may be stale when a
+   * grant applies (the loop may apply entries before its first tick after a stall), and a deadline
+   * counted from a stale time could end a lease its client was just given.
+   */
+  private final TreeMap<Long, Long> starting = new TreeMap<>();
+
+  /**
+   * Leases whose newest checkpoint proposed by this keeper carries a remaining TTL, applied or not:
+   * a renewal must clear it even if the table does not show it yet, or the checkpoint, applied
+   * after the renewal, would hand a new leader the stale remaining TTL.
+   */
+  private final TreeSet<Long> checkpointed = new TreeSet<>();
+
   /** Leases renewed since their last checkpoint; their checkpoint must be cleared. */
   private final TreeSet<Long> renewed = new TreeSet<>();
 
@@ -84,6 +99,8 @@ public final class LeaseKeeper implements LeaseObserver {
     byId.clear();
     queue.clear();
     renewed.clear();
+    starting.clear();
+    checkpointed.clear();
     stopped = true;
   }
 
@@ -95,7 +112,7 @@ public final class LeaseKeeper implements LeaseObserver {
    */
   public List<KvCommand> tick(long nowMillis) {
     Assert.that(!stopped, "tick on a stopped lease keeper");
-    this.nowMillis = Math.max(this.nowMillis, nowMillis);
+    advance(nowMillis);
     List<KvCommand> out = new ArrayList<>();
     int revokes = 0;
     while (!queue.isEmpty()
@@ -131,6 +148,11 @@ public final class LeaseKeeper implements LeaseObserver {
     renewed.clear();
     List<KvCommand.Checkpoint> batch = new ArrayList<>();
     for (var e : remaining.entrySet()) {
+      if (e.getValue() > 0) {
+        checkpointed.add(e.getKey());
+      } else {
+        checkpointed.remove(e.getKey());
+      }
       batch.add(new KvCommand.Checkpoint(e.getKey(), e.getValue()));
       if (batch.size() == config.checkpointBatchMax()) {
         out.add(new KvCommand.LeaseCheckpoint(batch));
@@ -148,7 +170,7 @@ public final class LeaseKeeper implements LeaseObserver {
    */
   public long keepAlive(long id, long nowMillis) {
     Assert.that(!stopped, "keep-alive on a stopped lease keeper");
-    this.nowMillis = Math.max(this.nowMillis, nowMillis);
+    advance(nowMillis);
     Deadline d = byId.get(id);
     var info = table.lease(id);
     if (d == null || info.isEmpty() || isExpired(d)) {
@@ -157,7 +179,9 @@ public final class LeaseKeeper implements LeaseObserver {
     queue.remove(d);
     d.atMillis = this.nowMillis + info.get().grantedTtlSeconds() * 1000;
     queue.add(d);
-    if (info.get().checkpointedRemainingMillis() > 0) {
+    boolean hasCheckpoint =
+        info.get().checkpointedRemainingMillis() > 0 || checkpointed.contains(id);
+    if (hasCheckpoint && !config.has(KvPlantedBug.KEEP_ALIVE_KEEPS_CHECKPOINT)) {
       renewed.add(id);
     }
     return info.get().grantedTtlSeconds();
@@ -169,7 +193,7 @@ public final class LeaseKeeper implements LeaseObserver {
    */
   public LeaseTimeToLive timeToLive(long id, boolean withKeys, long nowMillis) {
     Assert.that(!stopped, "time-to-live on a stopped lease keeper");
-    this.nowMillis = Math.max(this.nowMillis, nowMillis);
+    advance(nowMillis);
     Deadline d = byId.get(id);
     var info = table.lease(id);
     if (d == null || info.isEmpty()) {
@@ -185,11 +209,24 @@ public final class LeaseKeeper implements LeaseObserver {
 
   /** Milliseconds until {@code id} expires (0 once expired), or -1 if unknown. For tests/status. */
   public long remainingMillis(long id) {
+    Long notStarted = starting.get(id);
+    if (notStarted != null) {
+      return notStarted;
+    }
     Deadline d = byId.get(id);
     if (d == null) {
       return -1;
     }
     return isExpired(d) ? 0 : Math.max(0, d.atMillis - nowMillis);
+  }
+
+  /** Reads the clock: time never goes back, and leases granted since the last reading start. */
+  private void advance(long nowMillis) {
+    this.nowMillis = Math.max(this.nowMillis, nowMillis);
+    for (var e : starting.entrySet()) {
+      track(e.getKey(), this.nowMillis + e.getValue());
+    }
+    starting.clear();
   }
 
   private boolean isExpired(Deadline d) {
@@ -201,7 +238,7 @@ public final class LeaseKeeper implements LeaseObserver {
 
   @Override
   public void granted(long id, long ttlSeconds) {
-    track(id, nowMillis + ttlSeconds * 1000);
+    starting.put(id, ttlSeconds * 1000);
   }
 
   @Override
@@ -211,21 +248,25 @@ public final class LeaseKeeper implements LeaseObserver {
       queue.remove(d);
     }
     renewed.remove(id);
+    starting.remove(id);
+    checkpointed.remove(id);
   }
 
   @Override
   public void reset() {
     TreeMap<Long, Deadline> old = new TreeMap<>(byId);
+    TreeMap<Long, Long> oldStarting = new TreeMap<>(starting);
     byId.clear();
     queue.clear();
     renewed.clear();
+    starting.clear();
     for (LeaseTable.LeaseInfo l : table.all()) {
       Deadline kept = old.get(l.id());
       if (kept != null) {
         byId.put(l.id(), kept);
         queue.add(kept);
       } else {
-        track(l.id(), nowMillis + remainingOf(l));
+        starting.put(l.id(), oldStarting.getOrDefault(l.id(), remainingOf(l)));
       }
     }
   }

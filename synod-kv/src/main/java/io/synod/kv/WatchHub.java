@@ -45,9 +45,13 @@ public final class WatchHub {
   /** One event, where it sits in the log, and its size for fragmenting. */
   private record Item(long revision, int sub, Event event, long sizeBytes) {}
 
-  WatchHub(MvccStore store, WatchConfig config) {
+  /** {@link KvPlantedBug#WATCH_SKIPS_COMPACTED}: never set in production. */
+  private final boolean skipCompacted;
+
+  WatchHub(MvccStore store, WatchConfig config, boolean skipCompacted) {
     this.store = store;
     this.config = config;
+    this.skipCompacted = skipCompacted;
     this.deliveredRevision = store.revision();
   }
 
@@ -293,8 +297,12 @@ public final class WatchHub {
   /** One batch for {@code w}; returns the number of log changes scanned. */
   private long catchUp(Watcher w, long budget) {
     if (w.nextRevision < store.compactRevision()) {
-      cancelCompacted(w);
-      return 1;
+      if (!skipCompacted) {
+        cancelCompacted(w);
+        return 1;
+      }
+      w.nextRevision = store.compactRevision();
+      w.nextSub = 0;
     }
     RevisionLog log = store.log();
     long current = store.revision();

@@ -25,10 +25,30 @@ class LeaseKeeperTest {
     return out;
   }
 
+  /** Grants a lease; the keeper reads its clock right after, as the leader's loop would. */
+  long grant(LeaseKeeper keeper, long ttlSeconds) {
+    long lease = kv.grant(ttlSeconds);
+    assertThat(keeper.tick(now)).isEmpty();
+    return lease;
+  }
+
+  @Test
+  void aGrantAppliedBeforeTheKeeperReadsItsClockStartsAtTheNextReading() {
+    LeaseKeeper keeper = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
+    // The loop stalled for 12 s and applied the grant before its next tick: the keeper's time is
+    // stale, and counting the TTL from it would end the lease at once.
+    long lease = kv.grant(10);
+    assertThat(keeper.remainingMillis(lease)).isEqualTo(10_000);
+    assertThat(revokes(tickAndApply(keeper, now + 12_000))).isEmpty();
+    assertThat(keeper.remainingMillis(lease)).isEqualTo(10_000);
+    assertThat(revokes(tickAndApply(keeper, now + 9_999))).isEmpty();
+    assertThat(revokes(tickAndApply(keeper, now + 1))).containsExactly(lease);
+  }
+
   @Test
   void anExpiredLeaseIsRevokedThroughTheLogAndItsKeysDeleted() {
     LeaseKeeper keeper = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
-    long lease = kv.grant(10);
+    long lease = grant(keeper, 10);
     kv.put("k", "v", lease);
     assertThat(revokes(tickAndApply(keeper, now + 9_999))).isEmpty();
     List<KvCommand> out = tickAndApply(keeper, now + 1);
@@ -41,7 +61,7 @@ class LeaseKeeperTest {
   @Test
   void aRevokeNotAppliedIsProposedAgainAfterTheRetryInterval() {
     LeaseKeeper keeper = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
-    long lease = kv.grant(10);
+    long lease = grant(keeper, 10);
     assertThat(revokes(keeper.tick(now + 10_000))).containsExactly(lease);
     assertThat(revokes(keeper.tick(now + 12_999))).isEmpty();
     assertThat(revokes(keeper.tick(now + 13_000))).containsExactly(lease);
@@ -53,7 +73,7 @@ class LeaseKeeperTest {
         LeaseKeeper.becomeLeader(
             kv.sm.leases(), new LeaseKeeperConfig(5_000, 1000, 3_000, 2, 0), now);
     for (int i = 0; i < 5; i++) {
-      kv.grant(10);
+      grant(keeper, 10);
     }
     assertThat(revokes(tickAndApply(keeper, now + 10_000))).hasSize(2);
     assertThat(revokes(tickAndApply(keeper, now))).hasSize(2);
@@ -64,7 +84,7 @@ class LeaseKeeperTest {
   @Test
   void keepAliveRenewsToTheGrantedTtlAndReturnsIt() {
     LeaseKeeper keeper = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
-    long lease = kv.grant(10);
+    long lease = grant(keeper, 10);
     now += 8_000;
     assertThat(keeper.keepAlive(lease, now)).isEqualTo(10);
     assertThat(keeper.remainingMillis(lease)).isEqualTo(10_000);
@@ -76,7 +96,7 @@ class LeaseKeeperTest {
   void keepAliveOfAnUnknownOrExpiredLeaseAnswersTtlZero() {
     LeaseKeeper keeper = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
     assertThat(keeper.keepAlive(424242, now)).isZero();
-    long lease = kv.grant(10);
+    long lease = grant(keeper, 10);
     assertThat(keeper.keepAlive(lease, now + 10_000)).isZero();
     assertThat(keeper.tick(now + 10_000)).isNotEmpty();
     assertThat(keeper.keepAlive(lease, now + 10_001)).isZero();
@@ -85,7 +105,7 @@ class LeaseKeeperTest {
   @Test
   void timeToLiveFloorsTheRemainingSecondsAndAnswersMinusOneWhenUnknown() {
     LeaseKeeper keeper = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
-    long lease = kv.grant(10);
+    long lease = grant(keeper, 10);
     kv.put("b", "1", lease);
     kv.put("a", "1", lease);
     LeaseTimeToLive ttl = keeper.timeToLive(lease, true, now + 2_500);
@@ -101,7 +121,7 @@ class LeaseKeeperTest {
   @Test
   void checkpointsCarryRemainingTtlsAndALeaderChangeResumesFromThem() {
     LeaseKeeper first = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
-    long lease = kv.grant(30);
+    long lease = grant(first, 30);
     List<KvCommand> out = tickAndApply(first, now + 5_000);
     assertThat(out)
         .containsExactly(
@@ -128,7 +148,7 @@ class LeaseKeeperTest {
   @Test
   void aKeepAliveClearsTheCheckpointSoANewLeaderDoesNotCutTheLeaseShort() {
     LeaseKeeper first = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
-    long lease = kv.grant(30);
+    long lease = grant(first, 30);
     tickAndApply(first, now + 20_000); // checkpoints 10 s left
     assertThat(kv.sm.leases().lease(lease).get().checkpointedRemainingMillis()).isEqualTo(10_000);
     first.keepAlive(lease, now);
@@ -142,12 +162,33 @@ class LeaseKeeperTest {
   }
 
   @Test
+  void aKeepAliveClearsACheckpointStillOnItsWayThroughTheLog() {
+    LeaseKeeper first = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
+    long lease = grant(first, 30);
+    now += 20_000;
+    List<KvCommand> proposed = first.tick(now); // checkpoints 10 s left, not applied yet
+    assertThat(proposed)
+        .containsExactly(
+            new KvCommand.LeaseCheckpoint(List.of(new KvCommand.Checkpoint(lease, 10_000))));
+    assertThat(first.keepAlive(lease, now)).isEqualTo(30);
+    List<KvCommand> clear = first.tick(now);
+    assertThat(clear)
+        .containsExactly(
+            new KvCommand.LeaseCheckpoint(List.of(new KvCommand.Checkpoint(lease, 0))));
+    proposed.forEach(kv::apply); // the log keeps proposal order: the stale one first
+    clear.forEach(kv::apply);
+    first.stop();
+    LeaseKeeper second = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
+    assertThat(second.remainingMillis(lease)).isEqualTo(30_000);
+  }
+
+  @Test
   void checkpointsAreBatched() {
     LeaseKeeper keeper =
         LeaseKeeper.becomeLeader(
             kv.sm.leases(), new LeaseKeeperConfig(5_000, 2, 3_000, 500, 0), now);
     for (int i = 0; i < 5; i++) {
-      kv.grant(60);
+      grant(keeper, 60);
     }
     List<KvCommand> out = keeper.tick(now + 5_000);
     assertThat(out).hasSize(3).allMatch(c -> c instanceof KvCommand.LeaseCheckpoint);

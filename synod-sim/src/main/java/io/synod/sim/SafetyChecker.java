@@ -6,6 +6,7 @@ import io.synod.raft.Role;
 import java.util.Arrays;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Raft's safety properties (Raft §5.2–5.4, Figure 3), checked after every simulated event:
@@ -42,6 +43,13 @@ final class SafetyChecker {
   private final TreeMap<Long, long[]> applied = new TreeMap<>();
 
   private final TreeMap<Long, NodeView> views = new TreeMap<>();
+
+  /** Hears each index the first time any replica applies it: the committed log, in order. */
+  private final Consumer<Entry> committed;
+
+  SafetyChecker(Consumer<Entry> committed) {
+    this.committed = committed;
+  }
 
   /** What the checker remembers about one node. */
   private static final class NodeView {
@@ -183,6 +191,7 @@ final class SafetyChecker {
     long[] seen = applied.get(entry.index());
     if (seen == null) {
       applied.put(entry.index(), new long[] {entry.term(), dataHash, stateHash});
+      committed.accept(entry);
       return;
     }
     if (seen[0] != entry.term() || seen[1] != dataHash) {

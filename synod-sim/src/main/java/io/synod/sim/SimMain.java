@@ -2,6 +2,7 @@ package io.synod.sim;
 
 import io.synod.common.SuppressForbidden;
 import io.synod.common.SystemClock;
+import io.synod.kv.KvPlantedBug;
 import io.synod.raft.PlantedBug;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -33,7 +34,8 @@ public final class SimMain {
       int threads,
       boolean verbose,
       boolean trace,
-      Set<PlantedBug> bugs) {}
+      Set<PlantedBug> bugs,
+      Set<KvPlantedBug> kvBugs) {}
 
   public static void main(String[] argv) {
     Args args;
@@ -74,6 +76,7 @@ public final class SimMain {
     boolean verbose = false;
     boolean trace = false;
     Set<PlantedBug> bugs = EnumSet.noneOf(PlantedBug.class);
+    Set<KvPlantedBug> kvBugs = EnumSet.noneOf(KvPlantedBug.class);
     for (int i = 0; i < argv.length; i++) {
       String a = argv[i];
       switch (a) {
@@ -89,11 +92,19 @@ public final class SimMain {
         case "--threads" -> threads = (int) number(a, value(argv, ++i, a), 1, 256);
         case "--planted-bug" -> {
           String name = value(argv, ++i, a);
-          try {
-            bugs.add(PlantedBug.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_')));
-          } catch (IllegalArgumentException e) {
+          String constant = name.toUpperCase(Locale.ROOT).replace('-', '_');
+          if (isConstant(PlantedBug.class, constant)) {
+            bugs.add(PlantedBug.valueOf(constant));
+          } else if (isConstant(KvPlantedBug.class, constant)) {
+            kvBugs.add(KvPlantedBug.valueOf(constant));
+          } else {
             throw new IllegalArgumentException(
-                "unknown planted bug '" + name + "'; known: " + List.of(PlantedBug.values()));
+                "unknown planted bug '"
+                    + name
+                    + "'; known: "
+                    + List.of(PlantedBug.values())
+                    + " "
+                    + List.of(KvPlantedBug.values()));
           }
         }
         default -> throw new IllegalArgumentException("unknown argument '" + a + "' (try --help)");
@@ -106,7 +117,16 @@ public final class SimMain {
     if (trace && seeds != 1) {
       throw new IllegalArgumentException("--trace replays one seed: use it with --seeds 1");
     }
-    return new Args(seeds, first, nodes, threads, verbose, trace, bugs);
+    return new Args(seeds, first, nodes, threads, verbose, trace, bugs, kvBugs);
+  }
+
+  private static <E extends Enum<E>> boolean isConstant(Class<E> type, String name) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String value(String[] argv, int i, String flag) {
@@ -137,7 +157,9 @@ public final class SimMain {
             + " seeds from "
             + args.firstSeed()
             + (args.nodes() > 0 ? " with " + args.nodes() + " nodes" : "")
-            + (args.bugs().isEmpty() ? "" : " with planted bugs " + args.bugs()));
+            + (args.bugs().isEmpty() && args.kvBugs().isEmpty()
+                ? ""
+                : " with planted bugs " + args.bugs() + args.kvBugs()));
     long startNanos = SystemClock.INSTANCE.monotonicNanos();
     SimResult[] results = runAll(args, err);
     double seconds = (SystemClock.INSTANCE.monotonicNanos() - startNanos) / 1e9;
@@ -202,7 +224,9 @@ public final class SimMain {
     if (args.nodes() > 0) {
       sb.append(" --nodes ").append(args.nodes());
     }
-    for (PlantedBug b : args.bugs()) {
+    List<Enum<?>> all = new ArrayList<>(args.bugs());
+    all.addAll(args.kvBugs());
+    for (Enum<?> b : all) {
       sb.append(" --planted-bug ").append(b.name().toLowerCase(Locale.ROOT).replace('_', '-'));
     }
     return sb.append(" --verbose").toString();
@@ -220,7 +244,7 @@ public final class SimMain {
         () -> {
           for (long i = next.getAndIncrement(); i < args.seeds(); i = next.getAndIncrement()) {
             long seed = args.firstSeed() + i;
-            Simulation sim = new Simulation(seed, args.nodes(), args.bugs());
+            Simulation sim = new Simulation(seed, args.nodes(), args.bugs(), args.kvBugs());
             if (args.trace()) {
               sim.withEventLog(err::println);
             }

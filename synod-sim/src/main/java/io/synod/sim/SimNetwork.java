@@ -32,6 +32,18 @@ final class SimNetwork {
 
   /** Sends one message; {@code deliver} runs at the receiver if and when it arrives. */
   void send(long from, long to, int kind, Runnable deliver) {
+    send(from, to, kind, true, deliver);
+  }
+
+  /**
+   * Sends one message that the network never duplicates (a client's request: etcd has no client
+   * sessions, so a duplicated write would apply twice). It may still be dropped or delayed.
+   */
+  void sendOnce(long from, long to, int kind, Runnable deliver) {
+    send(from, to, kind, false, deliver);
+  }
+
+  private void send(long from, long to, int kind, boolean mayDuplicate, Runnable deliver) {
     sent++;
     if (blocked.contains(link(from, to))) {
       dropped++;
@@ -44,10 +56,21 @@ final class SimNetwork {
       return;
     }
     events.after(delay(), deliver);
-    if (faultsOn && options.duplicateRate() > 0 && random.nextDouble() < options.duplicateRate()) {
+    if (mayDuplicate
+        && faultsOn
+        && options.duplicateRate() > 0
+        && random.nextDouble() < options.duplicateRate()) {
       duplicated++;
       events.after(delay(), deliver);
     }
+  }
+
+  /**
+   * A delay as a message would see it, for ordered streams (watch streams, as over TCP), which
+   * deliver in order on top of it.
+   */
+  long streamDelay() {
+    return delay();
   }
 
   private long delay() {

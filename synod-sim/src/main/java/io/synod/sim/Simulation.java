@@ -1,6 +1,8 @@
 package io.synod.sim;
 
-import io.synod.common.Bytes;
+import io.synod.kv.KvConfig;
+import io.synod.kv.KvPlantedBug;
+import io.synod.kv.LeaseKeeperConfig;
 import io.synod.lincheck.CheckResult;
 import io.synod.lincheck.LinearizabilityChecker;
 import io.synod.lincheck.Operation;
@@ -16,8 +18,6 @@ import io.synod.raft.RaftMessage;
 import io.synod.raft.RaftNode;
 import io.synod.raft.Role;
 import io.synod.raft.replica.LoopConfig;
-import io.synod.raft.replica.Outcome;
-import io.synod.raft.replica.ReadOutcome;
 import io.synod.raft.replica.ReplicaLoop;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,15 +28,18 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * One simulated run: a whole cluster of real {@link ReplicaLoop}s, clients and an adversary, on one
- * thread in virtual time, every random draw taken from one seed.
+ * One simulated run: a whole cluster of real {@link ReplicaLoop}s running synod-kv's state machine,
+ * clients, watchers and an adversary, on one thread in virtual time, every random draw taken from
+ * one seed.
  *
  * <p>Two phases, as in TigerBeetle's VOPR: in the <em>safety</em> phase faults are on (message
  * loss, duplication, delay and reordering, partitions, crashes that lose unsynced writes, crashes
  * in the middle of an fsync, pauses, clock skew, membership changes and leader transfers);
- * invariants are checked after every event. In the <em>liveness</em> phase the network heals and
- * every node comes back; the cluster must then serve a write and a read and converge within a
- * bound. At the end the client history must be linearizable.
+ * invariants are checked after every event, and every client answer and watch event as it arrives.
+ * In the <em>liveness</em> phase the network heals and every node comes back; the cluster must then
+ * serve a write and a read, revoke every lease the clients let go, bring every watcher up to date
+ * and converge within a bound. At the end the client history must be linearizable and no lease may
+ * have ended while a client held it.
  */
 public final class Simulation {
   private static final int KIND_RAFT = 1;
@@ -48,11 +51,20 @@ public final class Simulation {
   private final long seed;
   private final SimOptions options;
   private final Set<PlantedBug> plantedBugs;
+  private final KvConfig kvConfig;
+  private final LeaseKeeperConfig keeperConfig;
   private final SplittableRandom random;
   private final EventQueue events = new EventQueue();
   private final TraceHash trace = new TraceHash();
-  private final SafetyChecker checker = new SafetyChecker();
+  private final SafetyChecker checker;
   private final SimNetwork network;
+  private final WorkloadOptions workload;
+  private final ReferenceKv reference;
+  private final KvChecks kvChecks;
+  private final LeaseChecker leaseChecker = new LeaseChecker();
+  private final WatchChecker watchChecker;
+  private final SimServer server;
+  private final List<SimWatcher> watchers = new ArrayList<>();
   private final TreeMap<Long, SimNode> nodes = new TreeMap<>();
   private final List<SimClient> clients = new ArrayList<>();
   private final List<Operation<KvModel.Input, KvModel.Output>> history = new ArrayList<>();
@@ -61,10 +73,13 @@ public final class Simulation {
   private final SplittableRandom adminRandom;
 
   private Consumer<String> eventLog = line -> {};
+  private boolean tracing;
   private long historyClock;
+  private long observedRevision;
   private long nextSpareId;
   private boolean liveness;
   private long healedAtMicros;
+  private long snapshotExtraMicros;
   private boolean wroteAfterHeal;
   private boolean readAfterHeal;
   private boolean done;
@@ -74,6 +89,15 @@ public final class Simulation {
 
   /** A simulation of {@code seed}; {@code nodesOverride > 0} fixes the founding cluster size. */
   public Simulation(long seed, int nodesOverride, Set<PlantedBug> plantedBugs) {
+    this(seed, nodesOverride, plantedBugs, Set.of());
+  }
+
+  /**
+   * A simulation of {@code seed} with known-wrong rules switched on in Raft ({@code plantedBugs})
+   * and in the key-value state machine and lease keeper ({@code kvBugs}), testing the simulator.
+   */
+  public Simulation(
+      long seed, int nodesOverride, Set<PlantedBug> plantedBugs, Set<KvPlantedBug> kvBugs) {
     this.seed = seed;
     this.plantedBugs = plantedBugs;
     this.random = new SplittableRandom(seed);
@@ -81,20 +105,54 @@ public final class Simulation {
     this.network = new SimNetwork(events, random.split(), options, trace);
     this.faultRandom = random.split();
     this.adminRandom = random.split();
+    this.workload = WorkloadOptions.draw(random.split(), options);
+    KvConfig kv = workload.kvConfig();
+    this.kvConfig = new KvConfig(kv.minLeaseTtlSeconds(), kv.watch(), kvBugs);
+    this.keeperConfig = workload.keeper().withPlantedBugs(kvBugs);
+    // The reference is one more replica: it runs the same code, planted bugs included.
+    this.reference = new ReferenceKv(kvConfig, this::onCommittedRevoke);
+    this.checker = new SafetyChecker(reference::apply);
+    this.kvChecks = new KvChecks(reference);
+    this.watchChecker = new WatchChecker(reference);
+    this.server = new SimServer(this, leaseChecker, random.split());
   }
 
   /** Prints every event (for replaying one seed with --trace). */
   public Simulation withEventLog(Consumer<String> log) {
     this.eventLog = log;
+    this.tracing = true;
     return this;
   }
 
-  private void log(String what) {
-    eventLog.accept(String.format(java.util.Locale.ROOT, "%10.6f %s", nowMicros() / 1e6, what));
+  /** Whether events are printed (--trace); callers skip building lines nobody reads. */
+  boolean tracing() {
+    return tracing;
+  }
+
+  void log(String what) {
+    if (tracing) {
+      eventLog.accept(String.format(java.util.Locale.ROOT, "%10.6f %s", nowMicros() / 1e6, what));
+    }
   }
 
   SimOptions options() {
     return options;
+  }
+
+  WorkloadOptions workload() {
+    return workload;
+  }
+
+  ReferenceKv reference() {
+    return reference;
+  }
+
+  SimNetwork network() {
+    return network;
+  }
+
+  SimNode node(long id) {
+    return nodes.get(id);
   }
 
   EventQueue events() {
@@ -114,8 +172,7 @@ public final class Simulation {
   public SimResult run() {
     try {
       setUp();
-      long endMicros = options.safetyMicros() + options.livenessBoundMicros();
-      while (!done && events.runNext(endMicros)) {
+      while (!done && events.runNext(endMicros())) {
         checkAll();
       }
       if (!done) {
@@ -127,6 +184,30 @@ public final class Simulation {
     } catch (AssertionError | RuntimeException e) {
       return result(Optional.of("invariant broken in the core: " + describe(e)));
     }
+  }
+
+  /** When the liveness phase must be done (it may grow when the phase begins). */
+  private long endMicros() {
+    return options.safetyMicros() + livenessBoundMicros();
+  }
+
+  private long livenessBoundMicros() {
+    return options.livenessBoundMicros() + workload.livenessExtraMicros() + snapshotExtraMicros;
+  }
+
+  /**
+   * Time to bring a member up to date by snapshot, added to the liveness bound when the phase
+   * begins: with the real state machine a snapshot holds the whole revision log since the last
+   * compaction (tens of kilobytes), and some seeds send it in chunks of a few dozen bytes, two at a
+   * time. Allows three transfers of half again the committed state then, one chunk per round trip
+   * of the slowest message plus two ticks (reordered chunks stall the window until a resend).
+   */
+  private void allowForSnapshotTransfers() {
+    // The reference holds everything committed: no replica's state is larger.
+    long imageBytes = reference.imageBytes() * 3L / 2 + 4096;
+    long chunks = (imageBytes + options.snapshotChunkBytes() - 1) / options.snapshotChunkBytes();
+    long perChunkMicros = 2 * options.delayMaxMicros() + 2 * options.tickMicros();
+    snapshotExtraMicros = 3 * chunks * perChunkMicros;
   }
 
   private void setUp() {
@@ -144,9 +225,14 @@ public final class Simulation {
     }
     nextSpareId = options.nodes() + 1;
     for (int i = 0; i < options.clients(); i++) {
-      SimClient c = new SimClient(this, i + 1, random.split());
+      SimClient c = new SimClient(this, i + 1, random.split(), kvChecks, leaseChecker);
       clients.add(c);
       events.after(random.nextLong(50_000), c::next);
+    }
+    for (int i = 0; i < workload.watchers(); i++) {
+      SimWatcher w = new SimWatcher(this, i + 1, random.split(), watchChecker);
+      watchers.add(w);
+      w.start();
     }
     scheduleFaults();
     events.after(options.safetyMicros(), this::enterLiveness);
@@ -184,7 +270,12 @@ public final class Simulation {
             options.syncCrashRate(),
             checker,
             this::sendRaft,
-            options.buggify());
+            options.buggify(),
+            kvConfig,
+            keeperConfig,
+            (double) options.tickMicros() / Math.max(1_000, tick),
+            this::nowMicros,
+            this::log);
     nodes.put(id, node);
     return node;
   }
@@ -202,6 +293,9 @@ public final class Simulation {
           if (!node.isPaused(nowMicros())) {
             trace.fold(nowMicros(), 10, node.id, 0);
             withLoop(node, ReplicaLoop::tick);
+            if (node.isUp() && node.incarnation() == incarnation) {
+              withNode(node, server::onTick);
+            }
           }
           if (node.isUp() && node.incarnation() == incarnation) {
             scheduleTick(node);
@@ -212,9 +306,20 @@ public final class Simulation {
   /**
    * Runs {@code action} on the node's loop; a crash in the middle of an fsync takes the node down.
    */
-  private void withLoop(SimNode node, Consumer<ReplicaLoop> action) {
+  void withLoop(SimNode node, Consumer<ReplicaLoop> action) {
     try {
       action.accept(node.loop());
+    } catch (SimDisk.SimulatedCrash crash) {
+      crash(node, "fsync");
+    }
+  }
+
+  /**
+   * Runs {@code action} on the node (which may drive its loop); a crash in an fsync takes it down.
+   */
+  private void withNode(SimNode node, Consumer<SimNode> action) {
+    try {
+      action.accept(node);
     } catch (SimDisk.SimulatedCrash crash) {
       crash(node, "fsync");
     }
@@ -241,7 +346,9 @@ public final class Simulation {
       return;
     }
     trace.fold(nowMicros(), 11, e.to(), e.from() * 1_000_003 + e.term());
-    log("deliver " + e);
+    if (tracing) {
+      log("deliver " + e);
+    }
     withLoop(node, loop -> loop.receive(e));
   }
 
@@ -252,7 +359,11 @@ public final class Simulation {
     crashes++;
     trace.fold(nowMicros(), 12, node.id, why.length());
     log("crash node " + node.id + " (" + why + ")");
+    long incarnation = node.incarnation();
     node.crash();
+    for (SimWatcher w : watchers) {
+      w.onNodeDown(node, incarnation);
+    }
     long downMicros = 10_000 + faultRandom.nextLong(liveness ? 10_000 : 3_000_000);
     events.after(downMicros, () -> restart(node));
   }
@@ -284,11 +395,28 @@ public final class Simulation {
     return candidates.get(r.nextInt(candidates.size()));
   }
 
-  void sendRequest(long nodeId, SimClient.Request request) {
-    network.send(request.client().endpoint, nodeId, KIND_REQUEST, () -> onRequest(nodeId, request));
+  /** A member of the current leader's configuration (any live node if there is no leader). */
+  long randomMemberId(SplittableRandom r) {
+    SimNode leader = currentLeader();
+    if (leader == null) {
+      return randomNodeId(r);
+    }
+    List<Long> members = leader.loop().node().confState().members();
+    return members.get(r.nextInt(members.size()));
   }
 
-  private void onRequest(long nodeId, SimClient.Request request) {
+  boolean isMember(long id) {
+    SimNode leader = currentLeader();
+    return leader != null && leader.loop().node().confState().contains(id);
+  }
+
+  /** Sends a client's request; the network never duplicates it. */
+  void sendRequest(long nodeId, Rpc.Request request) {
+    network.sendOnce(
+        request.caller().endpoint(), nodeId, KIND_REQUEST, () -> onRequest(nodeId, request));
+  }
+
+  private void onRequest(long nodeId, Rpc.Request request) {
     SimNode node = nodes.get(nodeId);
     if (node == null || !node.isUp()) {
       return;
@@ -297,85 +425,62 @@ public final class Simulation {
       events.after(node.pausedUntilMicros() - nowMicros(), () -> onRequest(nodeId, request));
       return;
     }
-    trace.fold(nowMicros(), 14, nodeId, request.client().id * 1_000_003L + request.seq());
-    long incarnation = node.incarnation();
-    if (request.command() == null) {
-      String key = request.input().key();
-      withLoop(
-          node,
-          loop ->
-              loop.read(
-                  outcome -> {
-                    if (node.incarnation() != incarnation || !node.isUp()) {
-                      return;
-                    }
-                    Optional<KvModel.Output> out = Optional.empty();
-                    long hint = 0;
-                    if (outcome instanceof ReadOutcome.Ready) {
-                      out = Optional.of(KvModel.Output.value(node.stateMachine().get(key)));
-                    } else if (outcome instanceof ReadOutcome.NotLeader n) {
-                      hint = n.leaderHint();
-                    }
-                    respond(node, request, out, hint);
-                  }));
-    } else {
-      Bytes command = request.command().encode();
-      KvCommand.Kind kind = request.command().kind();
-      withLoop(
-          node,
-          loop ->
-              loop.propose(
-                  command,
-                  outcome -> {
-                    Optional<KvModel.Output> out = Optional.empty();
-                    long hint = 0;
-                    if (outcome instanceof Outcome.Applied a) {
-                      boolean ok = a.result().equals(KvStateMachine.OK);
-                      out =
-                          Optional.of(
-                              kind == KvCommand.Kind.PUT
-                                  ? KvModel.Output.ok()
-                                  : KvModel.Output.casResult(ok));
-                    } else if (outcome instanceof Outcome.NotLeader n) {
-                      hint = n.leaderHint();
-                    } else if (outcome instanceof Outcome.Unknown) {
-                      return; // maybe applied: say nothing, the client's deadline turns it into an
-                      // unknown
-                    }
-                    respond(node, request, out, hint);
-                  }));
-    }
+    trace.fold(nowMicros(), 14, nodeId, request.caller().endpoint() * 1_000_003L + request.seq());
+    withNode(node, n -> server.onRequest(n, request));
   }
 
-  private void respond(
-      SimNode node, SimClient.Request request, Optional<KvModel.Output> out, long hint) {
-    SimClient.Response response =
-        new SimClient.Response(request.seq(), request.attempt(), out, hint);
+  void sendReply(SimNode node, Rpc.Request request, Rpc.Reply reply) {
     network.send(
         node.id,
-        request.client().endpoint,
+        request.caller().endpoint(),
         KIND_RESPONSE,
         () -> {
-          trace.fold(nowMicros(), 15, request.client().id, request.seq());
-          request.client().onResponse(response);
+          trace.fold(nowMicros(), 15, request.caller().endpoint(), request.seq());
+          request.caller().onReply(request, reply);
         });
+  }
+
+  /** Folds a watcher's observation into the trace hash (kinds 25 and up). */
+  void fold(int kind, long a, long b) {
+    trace.fold(nowMicros(), kind, a, b);
   }
 
   void record(Operation<KvModel.Input, KvModel.Output> op) {
     history.add(op);
   }
 
-  /** Tracks values written, so compare-and-set clients can guess a current value. */
-  void noteCompleted(KvModel.Input input, KvModel.Output output) {
-    if (input instanceof KvModel.Put || input instanceof KvModel.Cas) {
-      String value = input instanceof KvModel.Put p ? p.value() : ((KvModel.Cas) input).value();
-      writtenValues.computeIfAbsent(input.key(), k -> new ArrayList<>()).add(value);
-      if (liveness && nowMicros() >= healedAtMicros) {
-        wroteAfterHeal = true;
-      }
-    } else if (liveness && nowMicros() >= healedAtMicros) {
+  /** Tracks liveness: a write and a read must complete after the network healed. */
+  void noteCompleted(boolean write, boolean linearizable) {
+    if (!liveness || nowMicros() < healedAtMicros) {
+      return;
+    }
+    if (write) {
+      wroteAfterHeal = true;
+    } else if (linearizable) {
       readAfterHeal = true;
     }
+  }
+
+  /** Tracks values written, so compare-and-set clients can guess a current value. */
+  void noteWritten(String key, String value) {
+    writtenValues.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+  }
+
+  /** The highest revision any client has seen (watchers start from around it). */
+  long observedRevision() {
+    return observedRevision;
+  }
+
+  void observeRevision(long revision) {
+    observedRevision = Math.max(observedRevision, revision);
+  }
+
+  private void onCommittedRevoke(long leaseId, long term, long index) {
+    trace.fold(nowMicros(), 24, leaseId, index);
+    if (tracing) {
+      log("revoke of lease " + leaseId + " committed at index " + index + " (term " + term + ")");
+    }
+    leaseChecker.onCommittedRevoke(leaseId, term, index, nowMicros());
   }
 
   Optional<String> lastWrittenValue(String key, SplittableRandom r) {
@@ -587,11 +692,15 @@ public final class Simulation {
       checker.check(n.id, n.incarnation(), raft);
       maybeStrikeLeader(n, raft);
       n.appliedMax = Math.max(n.appliedMax, raft.appliedIndex());
-      for (long member : raft.confState().members()) {
-        SimNode m = nodes.get(member);
-        if (m != null) {
-          m.joined = true;
-          m.joinedBy = Math.min(m.joinedBy, raft.appliedIndex());
+      // The configuration is that of the applied index: look again only when it moved.
+      if (raft.appliedIndex() != n.membersSeenAtIndex) {
+        n.membersSeenAtIndex = raft.appliedIndex();
+        for (long member : raft.confState().members()) {
+          SimNode m = nodes.get(member);
+          if (m != null) {
+            m.joined = true;
+            m.joinedBy = Math.min(m.joinedBy, raft.appliedIndex());
+          }
         }
       }
     }
@@ -649,7 +758,11 @@ public final class Simulation {
       if (votersReached(conf, n.retireAfter)) {
         trace.fold(nowMicros(), 22, n.id, 0);
         log("retire removed node " + n.id + " (configuration " + conf + ")");
+        long incarnation = n.incarnation();
         n.retire();
+        for (SimWatcher w : watchers) {
+          w.onNodeDown(n, incarnation);
+        }
       }
     }
   }
@@ -669,26 +782,43 @@ public final class Simulation {
     healedAtMicros = nowMicros();
     network.calm();
     trace.fold(nowMicros(), 23, 0, 0);
-    log("liveness phase: heal everything");
+    allowForSnapshotTransfers();
+    log("liveness phase: heal everything (bound " + livenessBoundMicros() / 1000 + " ms)");
     for (SimNode n : nodes.values()) {
       n.disk.disableCrashes();
-      n.pauseUntil(0);
+      // A pause in progress runs out on its own (at most 2 s): cutting it short would let new
+      // messages overtake those queued for its end, which ordered watch streams must not see.
       if (n.state() == SimNode.State.DOWN) {
         restart(n);
       }
     }
+    watchers.forEach(SimWatcher::stop);
     probeLiveness();
   }
 
+  /**
+   * Done once a write and a read completed after healing, every lease the (then stopped) clients
+   * let go was revoked, the cluster converged and every watcher caught up with the last revision.
+   */
   private void probeLiveness() {
+    watchers.forEach(SimWatcher::keepOnMember);
     if (wroteAfterHeal && readAfterHeal) {
       clients.forEach(SimClient::stop);
-      if (converged()) {
+      if (reference.leaseCount() == 0 && converged() && watchersCaughtUp()) {
         done = true;
         return;
       }
     }
     events.after(20_000, this::probeLiveness);
+  }
+
+  private boolean watchersCaughtUp() {
+    for (SimWatcher w : watchers) {
+      if (!w.caughtUp(reference.revision())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Every member of the leader's configuration has applied everything the leader committed. */
@@ -711,14 +841,21 @@ public final class Simulation {
     SimNode leader = currentLeader();
     StringBuilder sb =
         new StringBuilder("liveness: no progress within ")
-            .append(options.livenessBoundMicros() / 1000)
+            .append(livenessBoundMicros() / 1000)
             .append(" ms after healing (wrote=")
             .append(wroteAfterHeal)
             .append(" read=")
             .append(readAfterHeal)
             .append(" leader=")
             .append(leader == null ? "none" : leader.id)
+            .append(" leases=")
+            .append(reference.leaseIds())
+            .append(" revision=")
+            .append(reference.revision())
             .append(")");
+    for (SimWatcher w : watchers) {
+      sb.append("\n  ").append(w.describe());
+    }
     for (SimNode n : nodes.values()) {
       sb.append("\n  node ").append(n.id).append(' ').append(n.state());
       if (n.isUp()) {
@@ -730,14 +867,23 @@ public final class Simulation {
 
   private SimResult finish() {
     for (SimClient c : clients) {
-      history.addAll(c.abandon());
+      c.abandon();
     }
     CheckResult check = LinearizabilityChecker.check(KvModel.INSTANCE, history, LINCHECK_STEPS_MAX);
     if (check.verdict() == Verdict.NOT_LINEARIZABLE) {
       throw new SimulationFailure("linearizability: " + check.explanation());
     }
+    leaseChecker.check(clockRateMax());
     SimResult r = result(Optional.empty());
     return check.verdict() == Verdict.UNKNOWN ? r.withLincheckUnknown() : r;
+  }
+
+  private double clockRateMax() {
+    double max = 1;
+    for (SimNode n : nodes.values()) {
+      max = Math.max(max, n.clockRate());
+    }
+    return max;
   }
 
   private SimResult result(Optional<String> failure) {
@@ -756,7 +902,7 @@ public final class Simulation {
         confChanges,
         transfers,
         false,
-        options.summary());
+        options.summary() + " " + workload.summary());
   }
 
   private static String describe(Throwable e) {

@@ -42,6 +42,28 @@ class SimMainTest {
   }
 
   @Test
+  void keyValuePlantedBugsAreNamedLikeRaftOnes() {
+    SimMain.Args args =
+        SimMain.parse(
+            new String[] {
+              "--seeds",
+              "5",
+              "--planted-bug",
+              "ack-before-sync",
+              "--planted-bug",
+              "watch-skips-compacted"
+            });
+
+    assertThat(args.kvBugs()).containsExactly(io.synod.kv.KvPlantedBug.WATCH_SKIPS_COMPACTED);
+    assertThat(SimMain.replayCommand(args, 9))
+        .isEqualTo(
+            "bin/synod-sim --seeds 1 --first-seed 9 --planted-bug ack-before-sync"
+                + " --planted-bug watch-skips-compacted --verbose");
+    assertThatThrownBy(() -> SimMain.parse(new String[] {"--seeds", "1", "--planted-bug", "typo"}))
+        .hasMessageStartingWith("unknown planted bug 'typo'; known: [COMMIT_OLD_TERM");
+  }
+
+  @Test
   void badArgumentsGetOneClearLine() {
     assertThatThrownBy(() -> SimMain.parse(new String[] {}))
         .hasMessage("--seeds is required (try --help)");

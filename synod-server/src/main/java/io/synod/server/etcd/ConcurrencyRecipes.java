@@ -181,7 +181,7 @@ final class ConcurrencyRecipes {
         .runner()
         .call(
             loop -> {
-              action.accept((KvStateMachine) loop.stateMachine());
+              action.accept(edge.replica.stateMachine());
               return null;
             });
   }

@@ -386,7 +386,8 @@ class CrashRecoveryIT {
                 .setStartRevision(compactAt + 1));
         assertThat(w.next().getCreated()).isTrue();
         long expect = compactAt + 1;
-        while (expect <= revision) {
+        for (int responses = 0; expect <= revision; responses++) {
+          assertThat(responses).as("responses to replay the history").isLessThan(10_000);
           WatchResponse r = w.next();
           for (var e : r.getEventsList()) {
             assertThat(e.getKv().getModRevision()).isEqualTo(expect++);

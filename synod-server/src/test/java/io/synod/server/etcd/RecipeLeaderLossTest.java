@@ -17,7 +17,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.synod.kv.KvStateMachine;
 import io.synod.server.Await;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
@@ -59,7 +58,7 @@ class RecipeLeaderLossTest {
     try {
       return c.servers[member]
           .runner()
-          .call(loop -> ((KvStateMachine) loop.stateMachine()).watchHub().watcherCount())
+          .call(loop -> ((EtcdStateMachine) loop.stateMachine()).kv().watchHub().watcherCount())
           .get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError(e);
