@@ -208,6 +208,11 @@ public final class KvStateMachine implements StateMachine {
     return store.compactRevision();
   }
 
+  /** Keys with a history: live, or deleted and not yet compacted away (etcd's keys_total). */
+  public int keyCount() {
+    return store.indexedKeyCount();
+  }
+
   public long appliedIndex() {
     return appliedIndex;
   }

@@ -1,5 +1,6 @@
 package io.synod.server;
 
+import io.synod.server.metrics.ServerMetrics;
 import io.synod.server.node.NodeRunner;
 import io.synod.server.node.Proposer;
 import io.synod.server.peer.PeerRoster;
@@ -21,6 +22,7 @@ import java.util.concurrent.Executor;
  * @param roster the members this one talks to, following membership changes; its own removal
  * @param executor a small shared pool for quick, non-blocking work off the loop thread (sending
  *     stream responses); never block on it
+ * @param metrics the member's metrics ({@code /metrics}); services add theirs at registration
  */
 public record ServerContext(
     ServerConfig config,
@@ -31,4 +33,5 @@ public record ServerContext(
     Proposer proposer,
     PeerTransport peers,
     PeerRoster roster,
-    Executor executor) {}
+    Executor executor,
+    ServerMetrics metrics) {}

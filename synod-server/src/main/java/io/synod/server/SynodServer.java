@@ -14,6 +14,8 @@ import io.synod.server.client.MemberEndpoints;
 import io.synod.server.member.ClusterMembers;
 import io.synod.server.member.DataDir;
 import io.synod.server.member.MemberIds;
+import io.synod.server.metrics.MetricsEndpoint;
+import io.synod.server.metrics.ServerMetrics;
 import io.synod.server.node.ForwardKind;
 import io.synod.server.node.LoopHook;
 import io.synod.server.node.NodeRunner;
@@ -24,6 +26,7 @@ import io.synod.server.peer.PeerService;
 import io.synod.server.peer.PeerStats;
 import io.synod.server.peer.PeerTransport;
 import io.synod.storage.FileLogStore;
+import io.synod.storage.RealDisk;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -190,6 +193,7 @@ public final class SynodServer implements AutoCloseable {
         options.storage().preallocator() == null
             ? options.storage().withPreallocator(preallocator)
             : options.storage();
+    ServerMetrics metrics = new ServerMetrics();
     DataDir.Opened opened;
     try {
       opened =
@@ -197,7 +201,8 @@ public final class SynodServer implements AutoCloseable {
               cfg,
               GROUP_ID,
               storage,
-              new ClusterJoin(GROUP_ID, options.peers(), options.joinTimeout()));
+              new ClusterJoin(GROUP_ID, options.peers(), options.joinTimeout()),
+              metrics.timeWalFsyncs(RealDisk.INSTANCE));
     } catch (StartupException | RuntimeException e) {
       preallocator.shutdownNow();
       throw e;
@@ -225,6 +230,7 @@ public final class SynodServer implements AutoCloseable {
               completions,
               onFatal,
               hook);
+      metrics.registerNode(runner);
       Proposer proposer = new Proposer(runner, transport);
       PeerService peerService = new PeerService(self, roster::isKnown, roster::isRemoved, stats);
       peerService.addGroup(runner);
@@ -244,7 +250,8 @@ public final class SynodServer implements AutoCloseable {
               proposer,
               transport,
               roster,
-              completions);
+              completions,
+              metrics);
       ClientServer clientServer = startClientServer(cfg, options, ctx, apis, peerService);
       LOG.info(
           "member "
@@ -344,6 +351,7 @@ public final class SynodServer implements AutoCloseable {
       throws StartupException {
     HttpRouter router = new HttpRouter();
     MemberEndpoints.register(router, ctx.runner(), options.healthTimeout());
+    MetricsEndpoint.register(router, ctx.metrics(), ctx.executor());
     List<ServerServiceDefinition> services = new ArrayList<>();
     ClientApi.Registry registry =
         new ClientApi.Registry() {

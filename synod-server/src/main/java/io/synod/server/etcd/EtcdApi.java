@@ -9,8 +9,10 @@ import io.synod.kv.WatchConfig;
 import io.synod.server.ClientApi;
 import io.synod.server.GoDuration;
 import io.synod.server.ServerConfig;
+import io.synod.server.ServerContext;
 import io.synod.server.StartupException;
 import io.synod.server.SynodServer;
+import io.synod.server.metrics.ServerMetrics;
 import io.synod.server.node.LoopHook;
 import java.util.List;
 import java.util.function.Consumer;
@@ -78,6 +80,7 @@ public final class EtcdApi {
     return List.of(
         (ctx, registry) -> {
           cluster.attach(ctx);
+          registerMetrics(ctx, replica, cluster);
           EtcdEdge edge = new EtcdEdge(ctx, replica, quota);
           var requireLeader = Grpc.requireLeader(ctx.runner());
           var learners = new LearnerGuard(cluster::isLearner);
@@ -117,6 +120,43 @@ public final class EtcdApi {
           RecipeGateway.register(gateway, lock, election);
           registry.http().prefix("/v3/", gateway).prefix("/v3beta/", gateway);
         });
+  }
+
+  /** The store's metrics, from what the loop publishes (docs/design/server.md lists them). */
+  private static void registerMetrics(
+      ServerContext ctx, KvReplica replica, ClusterReplica cluster) {
+    ServerMetrics m = ctx.metrics();
+    cluster.stateMachine().timeApplies(m::appliedIn);
+    java.nio.file.Path dataDir = ctx.config().dataDir();
+    m.gauge(
+        "etcd_mvcc_db_total_size_in_bytes",
+        "Total size of the underlying database physically allocated in bytes (Synod: the data"
+            + " directory, write-ahead log and snapshots).",
+        () -> MaintenanceService.directoryBytes(dataDir));
+    m.gauge(
+        "etcd_mvcc_db_total_size_in_use_in_bytes",
+        "Total size of the underlying database logically in use in bytes (as the quota counts it).",
+        cluster::sizeBytes);
+    m.gauge(
+        "etcd_debugging_mvcc_current_revision",
+        "The current revision of store.",
+        replica::publishedRevision);
+    m.gauge(
+        "etcd_debugging_mvcc_compact_revision",
+        "The revision of the last compaction in store.",
+        replica::publishedCompactRevision);
+    // etcd's keys_total and watcher_total are gauges; the client library reserves _total for
+    // counters, so these two are typed counter (their values may go down).
+    m.counter(
+        "etcd_debugging_mvcc_keys",
+        "Total number of keys (live, or deleted and not yet compacted away).",
+        replica::publishedKeys);
+    m.counter(
+        "etcd_debugging_mvcc_watcher", "Total number of watchers.", replica::publishedWatchers);
+    m.gauge(
+        "synod_lease_active",
+        "The number of leases granted and not yet revoked.",
+        replica::publishedLeases);
   }
 
   /**

@@ -72,6 +72,10 @@ public final class KvReplica implements LoopHook {
   private final Settings settings;
   private LeaderState leader;
   private volatile long revision;
+  private volatile long compactRevision;
+  private volatile int keys;
+  private volatile int watchers;
+  private volatile int leases;
 
   /**
    * Offers the watch sinks took and refused (loop thread); tells a useful pump from a futile one.
@@ -100,6 +104,26 @@ public final class KvReplica implements LoopHook {
     return revision;
   }
 
+  /** The compaction revision after the loop's last turn (-1 if never); safe from any thread. */
+  public long publishedCompactRevision() {
+    return compactRevision;
+  }
+
+  /** Keys with a history after the loop's last turn; safe from any thread. */
+  public int publishedKeys() {
+    return keys;
+  }
+
+  /** Watchers after the loop's last turn; safe from any thread. */
+  public int publishedWatchers() {
+    return watchers;
+  }
+
+  /** Leases after the loop's last turn; safe from any thread. */
+  public int publishedLeases() {
+    return leases;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The loop hook
 
@@ -121,6 +145,10 @@ public final class KvReplica implements LoopHook {
     long refused = offersRefused;
     boolean behind = sm.watchHub().pump();
     revision = sm.revision();
+    compactRevision = sm.compactRevision();
+    keys = sm.keyCount();
+    watchers = sm.watchHub().watcherCount();
+    leases = sm.leases().size();
     monitorLeader(loop.node(), nowNanos);
     // Turn again at once only if the pump got somewhere; watchers held up by full streams resume
     // when a stream drains and wakes the loop (or at the next tick).

@@ -8,7 +8,9 @@ import io.synod.server.ServerConfig;
 import io.synod.server.StartupException;
 import io.synod.server.cluster.MemberContext;
 import io.synod.storage.CorruptionException;
+import io.synod.storage.Disk;
 import io.synod.storage.FileLogStore;
+import io.synod.storage.RealDisk;
 import io.synod.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,6 +65,13 @@ public final class DataDir {
   public static Opened open(
       ServerConfig cfg, long groupId, FileLogStore.Options options, JoinLookup join)
       throws StartupException {
+    return open(cfg, groupId, options, join, RealDisk.INSTANCE);
+  }
+
+  /** As above, with the log's files on {@code disk} (the server times its fsyncs). */
+  public static Opened open(
+      ServerConfig cfg, long groupId, FileLogStore.Options options, JoinLookup join, Disk disk)
+      throws StartupException {
     Path memberDir = cfg.dataDir().resolve("member");
     List<String> notes = new ArrayList<>();
     MemberMetadata meta;
@@ -95,7 +104,7 @@ public final class DataDir {
         joined != null
             ? new ClusterMembers(joined.peers(), joined.names())
             : ClusterMembers.of(InitialCluster.parse(meta.initialCluster()), meta.clusterToken());
-    FileLogStore store = openStore(groupDir(cfg.dataDir(), groupId), groupId, options);
+    FileLogStore store = openStore(disk, groupDir(cfg.dataDir(), groupId), groupId, options);
     try {
       notes.addAll(store.recoveryNotes());
       boolean empty = store.lastIndex() == 0 && store.hardState().term() == 0;
@@ -137,10 +146,10 @@ public final class DataDir {
     return String.join(",", ids);
   }
 
-  private static FileLogStore openStore(Path dir, long groupId, FileLogStore.Options options)
-      throws StartupException {
+  private static FileLogStore openStore(
+      Disk disk, Path dir, long groupId, FileLogStore.Options options) throws StartupException {
     try {
-      return FileLogStore.open(dir, groupId, options);
+      return FileLogStore.open(disk, dir, groupId, options);
     } catch (CorruptionException e) {
       throw new StartupException("refusing to start: " + e.getMessage(), e);
     } catch (StorageException e) {

@@ -105,6 +105,10 @@ public final class NodeRunner implements AutoCloseable {
   private final Thread thread;
   private final LongAdder droppedMessages = new LongAdder();
   private final LongAdder busyTasks = new LongAdder();
+  private final LongAdder leaderChanges = new LongAdder();
+  private final LongAdder proposalsFailed = new LongAdder();
+  private final java.util.concurrent.atomic.AtomicLong proposalsPending =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private volatile boolean sleeping;
   private volatile boolean stopping;
@@ -184,6 +188,24 @@ public final class NodeRunner implements AutoCloseable {
     return busyTasks.sum();
   }
 
+  /**
+   * How often this replica saw the leader change to another known leader (etcd's {@code
+   * leader_changes_seen_total}: the first leader it learns counts too).
+   */
+  public long leaderChanges() {
+    return leaderChanges.sum();
+  }
+
+  /** Proposals made through this runner that were not applied (refused, lost or unknown). */
+  public long proposalsFailed() {
+    return proposalsFailed.sum();
+  }
+
+  /** Proposals made through this runner still waiting for their outcome. */
+  public long proposalsPending() {
+    return proposalsPending.get();
+  }
+
   /** Why the loop failed, if it did. */
   public java.util.Optional<Throwable> failure() {
     return java.util.Optional.ofNullable(failure);
@@ -205,6 +227,14 @@ public final class NodeRunner implements AutoCloseable {
   /** Proposes {@code command}; the future learns what became of it. */
   public CompletableFuture<ProposalOutcome> propose(Bytes command) {
     CompletableFuture<ProposalOutcome> f = new CompletableFuture<>();
+    proposalsPending.incrementAndGet();
+    f.whenComplete(
+        (outcome, error) -> {
+          proposalsPending.decrementAndGet();
+          if (!(outcome instanceof ProposalOutcome.Applied)) {
+            proposalsFailed.increment();
+          }
+        });
     submit(
         new Task() {
           @Override
@@ -439,6 +469,9 @@ public final class NodeRunner implements AutoCloseable {
   private void publish(boolean running) {
     NodeStatus s = status;
     RaftNode n = loop.node();
+    if (n.leaderId() != 0 && n.leaderId() != s.leaderId()) {
+      leaderChanges.increment();
+    }
     if (s.running() == running
         && s.term() == n.term()
         && s.leaderId() == n.leaderId()
