@@ -90,4 +90,15 @@ record FioProbe(
     Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*([0-9.]+)").matcher(json);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
+
+  /** The probe as a JSON object: its command, figures in µs, or the note why there are none. */
+  Json toJson() {
+    return new Json()
+        .put("command", command)
+        .put("sync_percentiles_us", syncPercentilesMicros)
+        .put("syncs", syncs)
+        .put("sync_mean_us", syncMeanMicros)
+        .put("sync_max_us", syncMaxMicros)
+        .put("note", note);
+  }
 }

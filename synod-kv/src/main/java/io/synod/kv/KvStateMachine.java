@@ -94,6 +94,25 @@ public final class KvStateMachine implements StateMachine {
   }
 
   /**
+   * Serves a Txn that writes nothing ({@link RequestValidator#isReadOnly}) like a read, outside the
+   * log, as etcd does: its compares and ranges see the current revision, and nothing changes (the
+   * revision does not advance, no watcher hears of it).
+   *
+   * @throws IllegalArgumentException if {@code txn} has a put or a delete in any branch
+   */
+  public KvResponse readOnlyTxn(KvCommand.Txn txn) {
+    if (!RequestValidator.isReadOnly(txn)) {
+      throw new IllegalArgumentException("not a read-only txn");
+    }
+    KvResponse response = applier.apply(txn, appliedIndex);
+    Assert.that(
+        response instanceof KvResponse.Error
+            || ((KvResponse.Txn) response).revision() == revision(),
+        "a read-only txn changed the revision");
+    return response;
+  }
+
+  /**
    * etcd's HashKV: a CRC32C of every live key-value (key, create, mod, version, lease, value, in
    * key order) as of {@code revision} (0 = current). It depends only on that view, so replicas
    * agree whatever their compaction point. Errors as etcd: {@code 0 < revision <= compact revision}
@@ -121,6 +140,29 @@ public final class KvStateMachine implements StateMachine {
     }
     w.drainTo(crc);
     return new KvResponse.HashKv(store.revision(), crc.getValue(), store.compactRevision());
+  }
+
+  /** What {@link #footprintBytes()} counts for each version beyond its key and value. */
+  public static final int VERSION_OVERHEAD_BYTES = 64;
+
+  /** What {@link #footprintBytes()} counts for each lease. */
+  public static final int LEASE_OVERHEAD_BYTES = 64;
+
+  /**
+   * An estimate of the space the state takes, for etcd's backend quota and {@code dbSize}: every
+   * version still held (live, historical and tombstones not yet compacted away) counts its key, its
+   * value and {@link #VERSION_OVERHEAD_BYTES}; every lease {@link #LEASE_OVERHEAD_BYTES}. It
+   * shrinks when a compaction drops history. O(versions): callers measure now and then, not per
+   * write.
+   */
+  public long footprintBytes() {
+    long bytes = 0;
+    for (Version head : store.index().values()) {
+      for (Version v = head; v != null; v = v.prev) {
+        bytes += v.key.size() + VERSION_OVERHEAD_BYTES + (v.value == null ? 0 : v.value.size());
+      }
+    }
+    return bytes + (long) leases.size() * LEASE_OVERHEAD_BYTES;
   }
 
   /** A 64-bit hash of the whole state (the snapshot image), for the simulator's checks. */

@@ -57,6 +57,24 @@ public final class RequestValidator {
     return error;
   }
 
+  /**
+   * Whether {@code txn} writes nothing in any branch, nested txns included (etcd's {@code
+   * isTxnReadonly}): such a txn is served like a read, without going through the log.
+   */
+  public static boolean isReadOnly(KvCommand.Txn txn) {
+    for (List<RequestOp> branch : List.of(txn.success(), txn.failure())) {
+      for (RequestOp op : branch) {
+        if (op instanceof RequestOp.Put || op instanceof RequestOp.DeleteRange) {
+          return false;
+        }
+        if (op instanceof RequestOp.Txn nested && !isReadOnly(nested.request())) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** The checks that do not depend on configuration, repeated at apply time. */
   static Optional<KvError> checkStructure(KvCommand command) {
     Optional<KvError> error =

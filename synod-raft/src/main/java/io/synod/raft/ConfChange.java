@@ -16,15 +16,34 @@ import java.util.List;
  * configuration is left by a later empty change: on its own ({@link Transition#AUTO}, {@link
  * Transition#JOINT_IMPLICIT}) or when the operator proposes {@link #leaveJoint()} ({@link
  * Transition#JOINT_EXPLICIT}).
+ *
+ * <p>{@code context} is opaque to Raft and travels with the change (etcd's {@code
+ * ConfChange.Context}): the application records there what it must know about the members when the
+ * change is applied (their names and addresses), so every replica learns it from the log.
  */
-public record ConfChange(Transition transition, List<Change> changes) {
+public record ConfChange(Transition transition, List<Change> changes, Bytes context) {
+  /** The encoding of a change without a context (the only one before contexts existed). */
   private static final byte CODEC_VERSION = 1;
+
+  /** The encoding of a change with a context. */
+  private static final byte CODEC_VERSION_CONTEXT = 2;
 
   /** The most changes one entry may carry; {@link MembershipChanger} refuses longer ones. */
   static final int CHANGES_MAX = 1024;
 
+  /** The largest context a change may carry. */
+  public static final int CONTEXT_BYTES_MAX = 64 * 1024;
+
   public ConfChange {
     changes = List.copyOf(changes);
+    if (context.size() > CONTEXT_BYTES_MAX) {
+      throw new IllegalArgumentException("conf change context of " + context.size() + " bytes");
+    }
+  }
+
+  /** A change without a context. */
+  public ConfChange(Transition transition, List<Change> changes) {
+    this(transition, changes, Bytes.EMPTY);
   }
 
   /** How a change moves between configurations. */
@@ -51,6 +70,11 @@ public record ConfChange(Transition transition, List<Change> changes) {
     return new ConfChange(Transition.AUTO, List.of(new Change(type, nodeId)));
   }
 
+  /** A simple change of one node that carries {@code context}. */
+  public static ConfChange of(ChangeType type, long nodeId, Bytes context) {
+    return new ConfChange(Transition.AUTO, List.of(new Change(type, nodeId)), context);
+  }
+
   /** The empty change that leaves a joint configuration. */
   public static ConfChange leaveJoint() {
     return new ConfChange(Transition.AUTO, List.of());
@@ -70,11 +94,22 @@ public record ConfChange(Transition transition, List<Change> changes) {
     return transition != Transition.JOINT_EXPLICIT;
   }
 
+  /**
+   * The entry payload. A change without a context keeps the original encoding (version 1), so logs
+   * written before contexts existed, and their checksums and traces, stay byte for byte the same.
+   */
   public Bytes encode() {
-    ByteBuffer buf = ByteBuffer.allocate(6 + changes.size() * 9);
-    buf.put(CODEC_VERSION).put((byte) transition.ordinal()).putInt(changes.size());
+    boolean withContext = !context.isEmpty();
+    int contextBytes = withContext ? 4 + context.size() : 0;
+    ByteBuffer buf = ByteBuffer.allocate(6 + changes.size() * 9 + contextBytes);
+    buf.put(withContext ? CODEC_VERSION_CONTEXT : CODEC_VERSION);
+    buf.put((byte) transition.ordinal()).putInt(changes.size());
     for (Change c : changes) {
       buf.put((byte) c.type.ordinal()).putLong(c.nodeId);
+    }
+    if (withContext) {
+      buf.putInt(context.size());
+      context.writeTo(buf);
     }
     return Bytes.wrapOwned(buf.array());
   }
@@ -88,7 +123,7 @@ public record ConfChange(Transition transition, List<Change> changes) {
     try {
       ByteBuffer buf = data.asReadOnlyBuffer();
       byte version = buf.get();
-      if (version != CODEC_VERSION) {
+      if (version != CODEC_VERSION && version != CODEC_VERSION_CONTEXT) {
         throw new IllegalArgumentException("unknown conf change version " + version);
       }
       Transition transition = enumAt(Transition.values(), buf.get());
@@ -105,10 +140,20 @@ public record ConfChange(Transition transition, List<Change> changes) {
         }
         changes.add(new Change(type, nodeId));
       }
+      Bytes context = Bytes.EMPTY;
+      if (version == CODEC_VERSION_CONTEXT) {
+        int size = buf.getInt();
+        if (size <= 0 || size > CONTEXT_BYTES_MAX || size > buf.remaining()) {
+          throw new IllegalArgumentException("bad conf change context size " + size);
+        }
+        byte[] ctx = new byte[size];
+        buf.get(ctx);
+        context = Bytes.wrapOwned(ctx);
+      }
       if (buf.hasRemaining()) {
         throw new IllegalArgumentException("trailing bytes after conf change");
       }
-      return new ConfChange(transition, changes);
+      return new ConfChange(transition, changes, context);
     } catch (BufferUnderflowException e) {
       throw new IllegalArgumentException("truncated conf change", e);
     }
@@ -141,6 +186,9 @@ public record ConfChange(Transition transition, List<Change> changes) {
     }
     if (transition != Transition.AUTO) {
       sb.append(' ').append(transition.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (!context.isEmpty()) {
+      sb.append(" ctx=").append(context.size()).append('B');
     }
     return sb.toString();
   }

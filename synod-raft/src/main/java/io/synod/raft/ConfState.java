@@ -40,6 +40,18 @@ public record ConfState(
     return new ConfState(List.copyOf(voters), List.of(), List.copyOf(learners), List.of(), false);
   }
 
+  /**
+   * The configuration {@code change} leads to, exactly as Raft decides it when the change applies:
+   * an application that keeps its own view of the members (addresses, names) follows Raft's
+   * decisions with it, entry by entry.
+   *
+   * @throws IllegalArgumentException with a one-line reason if {@code change} is invalid here; Raft
+   *     skips such an entry on every replica
+   */
+  public ConfState after(ConfChange change) {
+    return MembershipChanger.apply(this, change);
+  }
+
   public boolean isJoint() {
     return !votersOutgoing.isEmpty();
   }

@@ -108,11 +108,22 @@ public final class RaftNode {
    * learn the history, these entries included, from the leader.
    */
   public static void bootstrap(LogStore storage, Collection<Long> voterIds) {
+    java.util.TreeMap<Long, Bytes> contexts = new java.util.TreeMap<>();
+    voterIds.forEach(id -> contexts.put(id, Bytes.EMPTY));
+    bootstrap(storage, contexts);
+  }
+
+  /**
+   * As above, each voter's change carrying its {@link ConfChange#context()} (what the application
+   * records about a founding member), in ascending id order.
+   */
+  public static void bootstrap(LogStore storage, java.util.SortedMap<Long, Bytes> voterContexts) {
     Assert.that(storage.lastIndex() == 0 && storage.hardState().term() == 0, "store not empty");
-    Assert.that(!voterIds.isEmpty(), "no voters");
+    Assert.that(!voterContexts.isEmpty(), "no voters");
     List<Entry> entries = new ArrayList<>();
-    for (long voterId : new java.util.TreeSet<>(voterIds)) {
-      ConfChange cc = ConfChange.of(ConfChange.ChangeType.ADD_VOTER, voterId);
+    for (Map.Entry<Long, Bytes> voter : voterContexts.entrySet()) {
+      ConfChange cc =
+          ConfChange.of(ConfChange.ChangeType.ADD_VOTER, voter.getKey(), voter.getValue());
       entries.add(new Entry(1, entries.size() + 1, EntryType.CONF_CHANGE, cc.encode()));
     }
     storage.append(entries);

@@ -27,7 +27,12 @@ class ConfChangePropertyTest {
             Arbitraries.longs().between(1, 10), Arbitraries.longs().between(1, Long.MAX_VALUE));
     Arbitrary<Change> change =
         Combinators.combine(Arbitraries.of(ChangeType.class), ids).as(Change::new);
-    return Combinators.combine(Arbitraries.of(Transition.class), change.list().ofMaxSize(12))
+    Arbitrary<Bytes> contexts =
+        Arbitraries.oneOf(
+            Arbitraries.just(Bytes.EMPTY),
+            Arbitraries.bytes().array(byte[].class).ofMaxSize(16).map(Bytes::copyOf));
+    return Combinators.combine(
+            Arbitraries.of(Transition.class), change.list().ofMaxSize(12), contexts)
         .as(ConfChange::new);
   }
 

@@ -113,6 +113,38 @@ class ConfChangeTest {
   }
 
   @Test
+  void aChangeWithAContextIsVersionTwoWithTheContextLengthPrefixedAtTheEnd() {
+    ConfChange cc = ConfChange.of(ChangeType.ADD_LEARNER, 4, hex("aabbcc"));
+
+    assertThat(cc.encode()).isEqualTo(hex("02 00 00000001 01 0000000000000004 00000003 aabbcc"));
+    assertThat(ConfChange.decode(cc.encode())).isEqualTo(cc);
+    assertThat(cc).hasToString("l4 ctx=3B");
+  }
+
+  @Test
+  void anEmptyContextKeepsTheOriginalEncoding() {
+    assertThat(ConfChange.of(ChangeType.ADD_VOTER, 4, Bytes.EMPTY).encode())
+        .isEqualTo(ConfChange.of(ChangeType.ADD_VOTER, 4).encode());
+  }
+
+  @Test
+  void decodeRejectsBadContextSizes() {
+    assertRejected("02 00 00000000 00000000", "context size");
+    assertRejected("02 00 00000000 00000004 aabbcc", "context size");
+    assertRejected("02 00 00000000 ffffffff", "context size");
+    assertRejected("02 00 00000000 00000001 aabb", "trailing");
+    assertRejected("02 00 00000000", "truncated");
+  }
+
+  @Test
+  void contextsLargerThanTheLimitAreRefused() {
+    Bytes big = Bytes.wrapOwned(new byte[ConfChange.CONTEXT_BYTES_MAX + 1]);
+
+    assertThatThrownBy(() -> ConfChange.of(ChangeType.ADD_VOTER, 1, big))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void decodeRejectsEmptyAndTruncatedInput() {
     assertRejected("", "truncated");
     assertRejected("01", "truncated");
@@ -122,7 +154,7 @@ class ConfChangeTest {
 
   @Test
   void decodeRejectsAnUnknownVersion() {
-    assertRejected("02 00 00000000", "version");
+    assertRejected("03 00 00000000", "version");
     assertRejected("00 00 00000000", "version");
   }
 
@@ -156,6 +188,37 @@ class ConfChangeTest {
     assertThatThrownBy(() -> ConfChange.decode(hex(hexInput)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(reason);
+  }
+
+  @Test
+  void bootstrapWritesEachFoundingVoterWithItsContextInIdOrder() {
+    MemoryLogStore store = new MemoryLogStore();
+    java.util.TreeMap<Long, Bytes> voters = new java.util.TreeMap<>();
+    voters.put(9L, hex("09"));
+    voters.put(3L, hex("0303"));
+
+    RaftNode.bootstrap(store, voters);
+
+    List<Entry> entries = store.entries(1, 3, Long.MAX_VALUE);
+    assertThat(entries)
+        .extracting(e -> ConfChange.decode(e.data()))
+        .containsExactly(
+            ConfChange.of(ChangeType.ADD_VOTER, 3, hex("0303")),
+            ConfChange.of(ChangeType.ADD_VOTER, 9, hex("09")));
+    assertThat(store.hardState()).isEqualTo(new HardState(1, 0, 2));
+  }
+
+  @Test
+  void confStateAfterFollowsMembershipDecisions() {
+    ConfState three = ConfState.ofVoters(List.of(1L, 2L, 3L));
+
+    assertThat(three.after(ConfChange.of(ChangeType.ADD_LEARNER, 4, hex("01"))))
+        .isEqualTo(ConfState.of(List.of(1L, 2L, 3L), List.of(4L)));
+    assertThat(three.after(ConfChange.of(ChangeType.ADD_VOTER, 2)))
+        .as("re-adding a voter changes nothing")
+        .isEqualTo(three);
+    assertThatThrownBy(() -> three.after(ConfChange.leaveJoint()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

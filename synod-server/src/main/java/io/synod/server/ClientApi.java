@@ -3,17 +3,20 @@ package io.synod.server;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.synod.server.client.HttpRouter;
+import io.synod.server.peer.ForwardHandler;
 
 /**
- * The place where the etcd API plugs into the client port. A later step adds one {@code ClientApi}
- * per etcd service group: KV, Watch and Lease first, then Cluster, Maintenance, Auth, Lock and
- * Election (gRPC services from io.etcd:jetcd-grpc's stubs, converted to synod-kv records at the
- * edge), and the {@code /v3/...} JSON gateway as an HTTP prefix endpoint:
+ * The place where the etcd API plugs into the client port: gRPC services (io.etcd:jetcd-grpc's
+ * stubs, converted to synod-kv records at the edge), HTTP endpoints such as the {@code /v3/...}
+ * JSON gateway, and handlers of forwarded calls. {@code io.synod.server.etcd.EtcdApi#services}
+ * registers KV, Watch, Lease, Maintenance and the gateway this way; Cluster, Auth, Lock and
+ * Election will plug in the same way:
  *
  * <pre>
- *   ClientApi etcdKv = (ctx, r) -&gt; r.grpc(new KvService(ctx).bindService());
- *   ClientApi gateway = (ctx, r) -&gt; r.http().prefix("/v3/", new JsonGateway(ctx));
- *   SynodServer.start(cfg, options, KvStateMachine::new, List.of(etcdKv, gateway), onFatal);
+ *   ClientApi api = (ctx, r) -&gt; {
+ *     r.grpc(KVGrpc.bindService(new KvService(edge)));
+ *     r.http().prefix("/v3/", gateway);
+ *   };
  * </pre>
  *
  * {@code grpc.health.v1.Health}, {@code /version} and {@code /health} are always there.
@@ -33,5 +36,11 @@ public interface ClientApi {
 
     /** The HTTP/1.1 routes of the client port. */
     HttpRouter http();
+
+    /**
+     * Serves forward calls of {@code kind} (a {@link io.synod.server.node.ForwardKind}) that other
+     * members send this one, e.g. lease keep-alives for the leader.
+     */
+    void forward(int kind, ForwardHandler handler);
   }
 }

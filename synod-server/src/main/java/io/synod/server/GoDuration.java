@@ -4,12 +4,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Go's duration syntax as etcd's flags use it: {@code 5s}, {@code 500ms}, {@code 1h30m}. */
-final class GoDuration {
+public final class GoDuration {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
   private GoDuration() {}
 
-  static boolean isValid(String s) {
+  public static boolean isValid(String s) {
     try {
       parseMillis("", s);
       return true;
@@ -19,7 +19,7 @@ final class GoDuration {
   }
 
   /** Milliseconds in {@code s}; {@code "0"} is zero. */
-  static long parseMillis(String flag, String s) {
+  public static long parseMillis(String flag, String s) {
     if (s.equals("0")) {
       return 0;
     }

@@ -2,7 +2,9 @@ package io.synod.server;
 
 import io.synod.server.node.NodeRunner;
 import io.synod.server.node.Proposer;
+import io.synod.server.peer.PeerRoster;
 import io.synod.server.peer.PeerTransport;
+import java.util.concurrent.Executor;
 
 /**
  * What the services on the client port get to work with: who this member is, the replica loop of
@@ -15,7 +17,10 @@ import io.synod.server.peer.PeerTransport;
  * @param groupId the Raft group the services use
  * @param runner the replica loop's runner
  * @param proposer proposes commands here or at the leader
- * @param peers the peer transport (forward calls of other kinds, membership later)
+ * @param peers the peer transport (forward calls of other kinds)
+ * @param roster the members this one talks to, following membership changes; its own removal
+ * @param executor a small shared pool for quick, non-blocking work off the loop thread (sending
+ *     stream responses); never block on it
  */
 public record ServerContext(
     ServerConfig config,
@@ -24,4 +29,6 @@ public record ServerContext(
     long groupId,
     NodeRunner runner,
     Proposer proposer,
-    PeerTransport peers) {}
+    PeerTransport peers,
+    PeerRoster roster,
+    Executor executor) {}

@@ -15,8 +15,11 @@ import io.synod.server.member.ClusterMembers;
 import io.synod.server.member.DataDir;
 import io.synod.server.member.MemberIds;
 import io.synod.server.node.ForwardKind;
+import io.synod.server.node.LoopHook;
 import io.synod.server.node.NodeRunner;
 import io.synod.server.node.Proposer;
+import io.synod.server.peer.ForwardHandler;
+import io.synod.server.peer.PeerRoster;
 import io.synod.server.peer.PeerService;
 import io.synod.server.peer.PeerStats;
 import io.synod.server.peer.PeerTransport;
@@ -69,6 +72,7 @@ public final class SynodServer implements AutoCloseable {
    * @param completionThreads threads completing the replica loop's futures
    * @param sniffTimeout how long a client connection may take to show its protocol
    * @param healthTimeout how long {@code /health}'s linearizable read may take
+   * @param joinTimeout how long a joining member's first start looks for a member to ask
    */
   public record Options(
       FileLogStore.Options storage,
@@ -77,7 +81,8 @@ public final class SynodServer implements AutoCloseable {
       int grpcThreads,
       int completionThreads,
       Duration sniffTimeout,
-      Duration healthTimeout) {
+      Duration healthTimeout,
+      Duration joinTimeout) {
     public static Options defaults() {
       int cores = Runtime.getRuntime().availableProcessors();
       return new Options(
@@ -87,13 +92,34 @@ public final class SynodServer implements AutoCloseable {
           Math.max(4, 2 * cores),
           2,
           Duration.ofSeconds(10),
-          Duration.ofSeconds(1));
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(30));
     }
 
     /** A copy with another storage layout (tests use small segments). */
     public Options withStorage(FileLogStore.Options s) {
       return new Options(
-          s, retainEntries, peers, grpcThreads, completionThreads, sniffTimeout, healthTimeout);
+          s,
+          retainEntries,
+          peers,
+          grpcThreads,
+          completionThreads,
+          sniffTimeout,
+          healthTimeout,
+          joinTimeout);
+    }
+
+    /** A copy keeping {@code entries} log entries behind a snapshot (tests force snapshots). */
+    public Options withRetainEntries(long entries) {
+      return new Options(
+          storage,
+          entries,
+          peers,
+          grpcThreads,
+          completionThreads,
+          sniffTimeout,
+          healthTimeout,
+          joinTimeout);
     }
   }
 
@@ -104,6 +130,7 @@ public final class SynodServer implements AutoCloseable {
   private final Server peerServer;
   private final ClientServer clientServer;
   private final ExecutorService completions;
+  private final ExecutorService preallocator;
   private final Object closeLock = new Object();
   private boolean closed;
 
@@ -114,7 +141,8 @@ public final class SynodServer implements AutoCloseable {
       NodeRunner runner,
       Server peerServer,
       ClientServer clientServer,
-      ExecutorService completions) {
+      ExecutorService completions,
+      ExecutorService preallocator) {
     this.context = context;
     this.store = store;
     this.transport = transport;
@@ -122,6 +150,7 @@ public final class SynodServer implements AutoCloseable {
     this.peerServer = peerServer;
     this.clientServer = clientServer;
     this.completions = completions;
+    this.preallocator = preallocator;
   }
 
   /**
@@ -135,22 +164,57 @@ public final class SynodServer implements AutoCloseable {
   public static SynodServer start(
       ServerConfig cfg,
       Options options,
-      Supplier<StateMachine> stateMachine,
+      Supplier<? extends StateMachine> stateMachine,
       List<ClientApi> apis,
       Consumer<Throwable> onFatal)
       throws StartupException {
-    DataDir.Opened opened = DataDir.open(cfg, GROUP_ID, options.storage());
+    return start(cfg, options, stateMachine, LoopHook.NONE, apis, onFatal);
+  }
+
+  /**
+   * As above, with {@code hook} run on the replica loop's thread after every turn (synod-kv's watch
+   * catch-up, the leader's lease clock and auto compaction).
+   */
+  public static SynodServer start(
+      ServerConfig cfg,
+      Options options,
+      Supplier<? extends StateMachine> stateMachine,
+      LoopHook hook,
+      List<ClientApi> apis,
+      Consumer<Throwable> onFatal)
+      throws StartupException {
+    // The next WAL segment is zero-filled and synced here while the current one fills, so a
+    // segment roll does not stall the replica loop.
+    ExecutorService preallocator = namedPool("synod-wal-prealloc", 1);
+    FileLogStore.Options storage =
+        options.storage().preallocator() == null
+            ? options.storage().withPreallocator(preallocator)
+            : options.storage();
+    DataDir.Opened opened;
+    try {
+      opened =
+          DataDir.open(
+              cfg,
+              GROUP_ID,
+              storage,
+              new ClusterJoin(GROUP_ID, options.peers(), options.joinTimeout()));
+    } catch (StartupException | RuntimeException e) {
+      preallocator.shutdownNow();
+      throw e;
+    }
     opened.notes().forEach(n -> LOG.info(n));
     long self = opened.metadata().memberId();
     ClusterMembers members = opened.members();
     List<AutoCloseable> started = new ArrayList<>();
+    started.add(preallocator::shutdownNow);
     started.add(opened.store());
     try {
       PeerStats stats = new PeerStats();
       PeerTransport transport = new PeerTransport(self, members.byId(), options.peers(), stats);
       started.add(transport);
+      PeerRoster roster = new PeerRoster(self, transport, members.byId());
       ReplicaLoop loop = newLoop(cfg, options, opened, stateMachine.get(), transport);
-      ExecutorService completions = completionPool(options.completionThreads());
+      ExecutorService completions = namedPool("synod-complete", options.completionThreads());
       started.add(completions::shutdownNow);
       NodeRunner runner =
           new NodeRunner(
@@ -159,9 +223,10 @@ public final class SynodServer implements AutoCloseable {
               SystemClock.INSTANCE,
               NodeRunner.Options.defaults(Duration.ofMillis(cfg.heartbeatMillis())),
               completions,
-              onFatal);
+              onFatal,
+              hook);
       Proposer proposer = new Proposer(runner, transport);
-      PeerService peerService = new PeerService(self, id -> members.byId().containsKey(id), stats);
+      PeerService peerService = new PeerService(self, roster::isKnown, roster::isRemoved, stats);
       peerService.addGroup(runner);
       peerService.registerForward(
           ForwardKind.PROPOSE, (group, payload) -> proposer.onForwardedProposal(payload));
@@ -171,8 +236,16 @@ public final class SynodServer implements AutoCloseable {
       started.add(runner);
       ServerContext ctx =
           new ServerContext(
-              cfg, self, opened.metadata().clusterId(), GROUP_ID, runner, proposer, transport);
-      ClientServer clientServer = startClientServer(cfg, options, ctx, apis);
+              cfg,
+              self,
+              opened.metadata().clusterId(),
+              GROUP_ID,
+              runner,
+              proposer,
+              transport,
+              roster,
+              completions);
+      ClientServer clientServer = startClientServer(cfg, options, ctx, apis, peerService);
       LOG.info(
           "member "
               + MemberIds.hex(self)
@@ -185,7 +258,14 @@ public final class SynodServer implements AutoCloseable {
               + ", peers on "
               + peerServer.getListenSockets());
       return new SynodServer(
-          ctx, opened.store(), transport, runner, peerServer, clientServer, completions);
+          ctx,
+          opened.store(),
+          transport,
+          runner,
+          peerServer,
+          clientServer,
+          completions,
+          preallocator);
     } catch (StartupException | RuntimeException e) {
       java.util.Collections.reverse(started);
       closeAll(started);
@@ -220,12 +300,13 @@ public final class SynodServer implements AutoCloseable {
     }
   }
 
-  private static ExecutorService completionPool(int threads) {
+  /** A fixed pool of daemon threads named {@code prefix-1}, {@code prefix-2}, ... */
+  private static ExecutorService namedPool(String prefix, int threads) {
     AtomicInteger n = new AtomicInteger();
     return Executors.newFixedThreadPool(
         threads,
         r -> {
-          Thread t = new Thread(r, "synod-complete-" + n.incrementAndGet());
+          Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
@@ -255,7 +336,11 @@ public final class SynodServer implements AutoCloseable {
   }
 
   private static ClientServer startClientServer(
-      ServerConfig cfg, Options options, ServerContext ctx, List<ClientApi> apis)
+      ServerConfig cfg,
+      Options options,
+      ServerContext ctx,
+      List<ClientApi> apis,
+      PeerService peerService)
       throws StartupException {
     HttpRouter router = new HttpRouter();
     MemberEndpoints.register(router, ctx.runner(), options.healthTimeout());
@@ -270,6 +355,11 @@ public final class SynodServer implements AutoCloseable {
           @Override
           public HttpRouter http() {
             return router;
+          }
+
+          @Override
+          public void forward(int kind, ForwardHandler handler) {
+            peerService.registerForward(kind, handler);
           }
         };
     for (ClientApi api : apis) {
@@ -319,6 +409,14 @@ public final class SynodServer implements AutoCloseable {
     return runner;
   }
 
+  /**
+   * Completes, with a one-line explanation, once this member learned that it was removed from the
+   * cluster (from its own log, or from a peer that refused its messages); the caller then stops it.
+   */
+  public java.util.concurrent.CompletableFuture<String> removal() {
+    return context.roster().removal();
+  }
+
   public PeerStats peerStats() {
     return transport.stats();
   }
@@ -344,6 +442,7 @@ public final class SynodServer implements AutoCloseable {
     order.add(transport);
     order.add(store);
     order.add(completions::shutdownNow);
+    order.add(preallocator::shutdownNow);
     closeAll(order);
   }
 

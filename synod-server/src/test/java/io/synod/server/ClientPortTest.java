@@ -49,7 +49,8 @@ class ClientPortTest {
             4,
             2,
             Duration.ofMillis(300),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(30));
     server =
         SynodServer.start(cluster.config(0), options, CounterStateMachine::new, List.of(), t -> {});
     channel =

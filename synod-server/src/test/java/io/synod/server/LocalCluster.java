@@ -14,9 +14,16 @@ public final class LocalCluster {
   public final List<Integer> peerPorts;
   private final Path root;
   private final String initialCluster;
+  private final List<String> extraFlags;
 
   public LocalCluster(int n, Path root) {
+    this(n, root, List.of());
+  }
+
+  /** As above, with {@code extraFlags} given to every member. */
+  public LocalCluster(int n, Path root, List<String> extraFlags) {
     this.root = root;
+    this.extraFlags = List.copyOf(extraFlags);
     List<Integer> ports = TestPorts.free(2 * n);
     this.clientPorts = ports.subList(0, n);
     this.peerPorts = ports.subList(n, 2 * n);
@@ -30,6 +37,18 @@ public final class LocalCluster {
 
   /** etcd's flags for member {@code i}. */
   public List<String> args(int i) {
+    List<String> args = new ArrayList<>();
+    for (String a : base(i)) {
+      String name = a.substring(0, a.indexOf('='));
+      if (extraFlags.stream().noneMatch(f -> f.startsWith(name + "="))) {
+        args.add(a); // an extra flag of the same name replaces the default
+      }
+    }
+    args.addAll(extraFlags);
+    return args;
+  }
+
+  private List<String> base(int i) {
     return List.of(
         "--name=" + names.get(i),
         "--data-dir=" + dataDir(i),

@@ -50,6 +50,17 @@ public final class Simulation {
 
   private final long seed;
   private final SimOptions options;
+
+  /**
+   * How long a node gathers messages, proposals and reads into one batch of its loop (0: none,
+   * every one is handled alone). Half the seeds batch, like the server's runner, which feeds
+   * everything that arrived during an fsync into the next Ready.
+   */
+  private final long batchMicros;
+
+  /** The loop of each node with a batch open, by node id. */
+  private final java.util.TreeMap<Long, ReplicaLoop> openBatches = new java.util.TreeMap<>();
+
   private final Set<PlantedBug> plantedBugs;
   private final KvConfig kvConfig;
   private final LeaseKeeperConfig keeperConfig;
@@ -115,6 +126,9 @@ public final class Simulation {
     this.kvChecks = new KvChecks(reference);
     this.watchChecker = new WatchChecker(reference);
     this.server = new SimServer(this, leaseChecker, random.split());
+    // Drawn from a stream of its own so that the other draws of existing seeds stay as they were.
+    SplittableRandom batching = new SplittableRandom(seed ^ 0x6261746368L);
+    this.batchMicros = batching.nextBoolean() ? 1 + batching.nextLong(2_000) : 0;
   }
 
   /** Prints every event (for replaying one seed with --trace). */
@@ -308,7 +322,35 @@ public final class Simulation {
    */
   void withLoop(SimNode node, Consumer<ReplicaLoop> action) {
     try {
-      action.accept(node.loop());
+      ReplicaLoop loop = node.loop();
+      if (batchMicros > 0 && openBatches.get(node.id) != loop) {
+        loop.beginBatch();
+        openBatches.put(node.id, loop);
+        events.after(batchMicros, () -> endBatch(node, loop));
+      }
+      action.accept(loop);
+    } catch (SimDisk.SimulatedCrash crash) {
+      crash(node, "fsync");
+    }
+  }
+
+  /**
+   * Ends the batch {@code loop} opened, as the server's runner does after draining its inboxes:
+   * what arrived in the batch is written, synced and sent as one Ready. A loop that crashed
+   * meanwhile is gone with its batch; a paused node ends it when the pause is over.
+   */
+  private void endBatch(SimNode node, ReplicaLoop loop) {
+    if (!node.isUp() || node.loop() != loop) {
+      openBatches.remove(node.id, loop);
+      return;
+    }
+    if (node.isPaused(nowMicros())) {
+      events.after(node.pausedUntilMicros() - nowMicros(), () -> endBatch(node, loop));
+      return;
+    }
+    openBatches.remove(node.id);
+    try {
+      loop.endBatch();
     } catch (SimDisk.SimulatedCrash crash) {
       crash(node, "fsync");
     }

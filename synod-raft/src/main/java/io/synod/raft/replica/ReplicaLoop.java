@@ -5,10 +5,12 @@ import io.synod.common.Bytes;
 import io.synod.raft.ConfChange;
 import io.synod.raft.Entry;
 import io.synod.raft.Envelope;
+import io.synod.raft.HardState;
 import io.synod.raft.LogStore;
 import io.synod.raft.PlantedBug;
 import io.synod.raft.ProposeResult;
 import io.synod.raft.RaftConfig;
+import io.synod.raft.RaftMessage;
 import io.synod.raft.RaftNode;
 import io.synod.raft.ReadIndexResult;
 import io.synod.raft.ReadState;
@@ -29,8 +31,14 @@ import java.util.random.RandomGenerator;
  * and free of threads: the production shell calls it from one thread per replica, the simulator
  * from its single event loop; both run exactly this code.
  *
- * <p>Each Ready is handled in the order Raft requires: persist, sync, send, apply, advance. A
- * storage failure propagates (fail-stop): the replica must be discarded and restarted from disk.
+ * <p>Each Ready is handled in the order Raft requires: persist, sync, send, apply, advance. One
+ * exception (Raft thesis §10.2.1): a leader's appends and heartbeats go out <em>before</em> its own
+ * writes, so followers write to their disks while the leader writes to its own; the leader counts
+ * its own copy only once {@link RaftNode#advance} says it is durable, and they promise nothing
+ * about its disk. They go early only when the term and vote they carry are already durable: a
+ * leader that forgot its term on a crash could otherwise be elected again in it and send different
+ * entries at the same indexes. A storage failure propagates (fail-stop): the replica must be
+ * discarded and restarted from disk.
  *
  * <p><b>Threads.</b> Not thread-safe; confined to one thread. Callbacks run on that thread.
  */
@@ -51,9 +59,15 @@ public final class ReplicaLoop {
   private final TreeMap<Long, List<Consumer<ReadOutcome>>> readsAwaitingApply = new TreeMap<>();
   private int readsAwaitingApplyCount;
   private long nextReadId = 1;
+  private int batchDepth;
   private long ticks;
   private long seenTerm;
   private long seenLeader;
+
+  /** The term and vote on disk: every change of them is synced before the Ready's messages. */
+  private long durableTerm;
+
+  private long durableVote;
 
   private record PendingProposal(long term, Consumer<Outcome> callback) {}
 
@@ -92,6 +106,9 @@ public final class ReplicaLoop {
     stateMachine.restore(snapshot.meta(), snapshot.data());
     this.node = new RaftNode(raftConfig, store, random);
     this.seenTerm = node.term();
+    HardState durable = store.hardState();
+    this.durableTerm = durable.term();
+    this.durableVote = durable.vote();
   }
 
   /** The Raft node, for status queries. Callers must not drive it directly. */
@@ -108,13 +125,13 @@ public final class ReplicaLoop {
     ticks++;
     node.tick();
     expireReads();
-    process();
+    processUnlessBatching();
   }
 
   /** Handles one message from a peer. */
   public void receive(Envelope envelope) {
     node.step(envelope);
-    process();
+    processUnlessBatching();
   }
 
   /**
@@ -126,19 +143,19 @@ public final class ReplicaLoop {
       return;
     }
     track(node.propose(command), callback);
-    process();
+    processUnlessBatching();
   }
 
   /** Proposes a membership change. */
   public void proposeConfChange(ConfChange change, Consumer<Outcome> callback) {
     track(node.proposeConfChange(change), callback);
-    process();
+    processUnlessBatching();
   }
 
   /** Asks the leader to hand leadership to {@code target}; returns whether a transfer started. */
   public boolean transferLeadership(long target) {
     boolean started = node.transferLeadership(target);
-    process();
+    processUnlessBatching();
     return started;
   }
 
@@ -158,7 +175,7 @@ public final class ReplicaLoop {
       case NO_LEADER -> callback.accept(new ReadOutcome.NotLeader(node.leaderId()));
       case BUSY -> callback.accept(new ReadOutcome.Retry("leader busy"));
     }
-    process();
+    processUnlessBatching();
   }
 
   private void track(ProposeResult result, Consumer<Outcome> callback) {
@@ -174,6 +191,32 @@ public final class ReplicaLoop {
     }
   }
 
+  /**
+   * Starts a batch: until the matching {@link #endBatch()}, ticks, messages, proposals and reads
+   * only step the node, and their writes, sends and applies wait for one Ready at the end. A shell
+   * that feeds everything its inboxes hold into one batch turns N proposals into one append and one
+   * fsync (group commit) and N reads into one heartbeat round. Batches nest.
+   */
+  public void beginBatch() {
+    batchDepth++;
+  }
+
+  /** Ends a batch; the outermost end handles the Ready the batch built. */
+  public void endBatch() {
+    if (batchDepth == 0) {
+      throw new IllegalStateException("endBatch without beginBatch");
+    }
+    if (--batchDepth == 0) {
+      process();
+    }
+  }
+
+  private void processUnlessBatching() {
+    if (batchDepth == 0) {
+      process();
+    }
+  }
+
   /** Handles every Ready the node has. */
   public void process() {
     while (node.hasReady()) {
@@ -183,9 +226,12 @@ public final class ReplicaLoop {
   }
 
   private void handle(Ready rd) {
-    boolean ackBeforeSync = raftConfig.has(PlantedBug.ACK_BEFORE_SYNC);
-    if (ackBeforeSync) {
-      send(rd.messages());
+    List<Envelope> afterSync = rd.messages();
+    if (raftConfig.has(PlantedBug.ACK_BEFORE_SYNC)) {
+      send(afterSync);
+      afterSync = List.of();
+    } else if (termAndVoteDurable(rd) && !afterSync.isEmpty()) {
+      afterSync = sendLeaderTraffic(afterSync);
     }
     if (!rd.snapshot().isEmpty()) {
       store.installSnapshot(rd.snapshot());
@@ -195,9 +241,13 @@ public final class ReplicaLoop {
     if (rd.mustSync()) {
       store.sync();
     }
-    if (!ackBeforeSync) {
-      send(rd.messages());
-    }
+    rd.hardState()
+        .ifPresent(
+            h -> {
+              durableTerm = h.term();
+              durableVote = h.vote();
+            });
+    send(afterSync);
     if (!rd.snapshot().isEmpty()) {
       stateMachine.restore(rd.snapshot().meta(), rd.snapshot().data());
       forgetProposalsUpTo(rd.snapshot().index());
@@ -218,6 +268,30 @@ public final class ReplicaLoop {
     }
     releaseReads();
     maybeSnapshot();
+  }
+
+  /** Whether this Ready leaves the term and vote as they are on disk. */
+  private boolean termAndVoteDurable(Ready rd) {
+    return rd.hardState().map(h -> h.term() == durableTerm && h.vote() == durableVote).orElse(true);
+  }
+
+  /**
+   * Sends the leader's appends and heartbeats of the durable term now (see the class comment);
+   * returns the other messages, which wait for the sync.
+   */
+  private List<Envelope> sendLeaderTraffic(List<Envelope> messages) {
+    List<Envelope> rest = new ArrayList<>(messages.size());
+    for (Envelope e : messages) {
+      boolean leaderTraffic =
+          e.body() instanceof RaftMessage.AppendRequest
+              || e.body() instanceof RaftMessage.HeartbeatRequest;
+      if (leaderTraffic && e.term() == durableTerm) {
+        transport.send(e);
+      } else {
+        rest.add(e);
+      }
+    }
+    return rest;
   }
 
   private void send(List<Envelope> messages) {

@@ -142,4 +142,169 @@ class ReplicaLoopTest {
     assertThat(outcomes).hasSize(1).allMatch(o -> o instanceof Outcome.Applied);
     assertThat(loop.node().confState().learners()).containsExactly(2L);
   }
+
+  /** A store that notes its syncs in a shared event list. */
+  private static final class NotingStore implements io.synod.raft.LogStore {
+    final MemoryLogStore inner = new MemoryLogStore();
+    final List<String> events;
+
+    NotingStore(List<String> events) {
+      this.events = events;
+    }
+
+    @Override
+    public io.synod.raft.HardState hardState() {
+      return inner.hardState();
+    }
+
+    @Override
+    public SnapshotMeta snapshotMeta() {
+      return inner.snapshotMeta();
+    }
+
+    @Override
+    public io.synod.raft.Snapshot snapshot() {
+      return inner.snapshot();
+    }
+
+    @Override
+    public long firstIndex() {
+      return inner.firstIndex();
+    }
+
+    @Override
+    public long lastIndex() {
+      return inner.lastIndex();
+    }
+
+    @Override
+    public long term(long index) {
+      return inner.term(index);
+    }
+
+    @Override
+    public List<Entry> entries(long from, long toExclusive, long bytesMax) {
+      return inner.entries(from, toExclusive, bytesMax);
+    }
+
+    @Override
+    public void append(List<Entry> entries) {
+      inner.append(entries);
+    }
+
+    @Override
+    public void setHardState(io.synod.raft.HardState state) {
+      inner.setHardState(state);
+    }
+
+    @Override
+    public void installSnapshot(io.synod.raft.Snapshot snapshot) {
+      inner.installSnapshot(snapshot);
+    }
+
+    @Override
+    public void saveSnapshot(long index, io.synod.raft.ConfState confState, Bytes data) {
+      inner.saveSnapshot(index, confState, data);
+    }
+
+    @Override
+    public void compact(long index) {
+      inner.compact(index);
+    }
+
+    @Override
+    public void sync() {
+      events.add("sync");
+      inner.sync();
+    }
+  }
+
+  /**
+   * Three members wired by a queue; member 1's syncs and sends go into one list, so the test sees
+   * their order.
+   */
+  @Test
+  void aLeaderSendsItsAppendsBeforeItsOwnSyncButVotesOnlyAfter() {
+    List<String> events = new ArrayList<>();
+    java.util.ArrayDeque<io.synod.raft.Envelope> wire = new java.util.ArrayDeque<>();
+    List<ReplicaLoop> loops = new ArrayList<>();
+    for (long id = 1; id <= 3; id++) {
+      io.synod.raft.LogStore s = id == 1 ? new NotingStore(events) : new MemoryLogStore();
+      RaftNode.bootstrap(s, List.of(1L, 2L, 3L));
+      Transport t =
+          id == 1
+              ? e -> {
+                events.add("send " + e.body().getClass().getSimpleName());
+                wire.add(e);
+              }
+              : wire::add;
+      loops.add(
+          new ReplicaLoop(
+              RaftConfig.of(1, id),
+              LoopConfig.defaults(),
+              s,
+              new ListStateMachine(),
+              t,
+              new SplittableRandom(id)));
+    }
+    ReplicaLoop one = loops.get(0);
+    for (int i = 0; i < 200 && one.node().role() != Role.LEADER; i++) {
+      one.tick();
+      for (int n = 0; n < 1000 && !wire.isEmpty(); n++) {
+        io.synod.raft.Envelope e = wire.poll();
+        loops.get((int) e.to() - 1).receive(e);
+      }
+    }
+    assertThat(one.node().role()).isEqualTo(Role.LEADER);
+    // Becoming a candidate wrote a new term and vote: its vote requests went out after the sync.
+    int firstVoteRequest = events.indexOf("send VoteRequest");
+    assertThat(firstVoteRequest).isPositive();
+    assertThat(events.subList(0, firstVoteRequest)).contains("sync");
+
+    events.clear();
+    one.propose(Bytes.utf8("x"), outcomes::add);
+    // The term is durable: the appends carrying "x" go out before the leader's own sync.
+    assertThat(events).startsWith("send AppendRequest", "send AppendRequest", "sync");
+    assertThat(outcomes).isEmpty();
+    for (int n = 0; n < 1000 && !wire.isEmpty(); n++) {
+      io.synod.raft.Envelope e = wire.poll();
+      loops.get((int) e.to() - 1).receive(e);
+    }
+    assertThat(outcomes).singleElement().isInstanceOf(Outcome.Applied.class);
+  }
+
+  @Test
+  void proposalsOfOneBatchShareOneSync() {
+    List<String> events = new ArrayList<>();
+    NotingStore s = new NotingStore(events);
+    RaftNode.bootstrap(s, List.of(1L));
+    ReplicaLoop loop =
+        new ReplicaLoop(
+            RaftConfig.of(1, 1), LoopConfig.defaults(), s, sm, e -> {}, new SplittableRandom(1));
+    for (int i = 0; i < 40 && loop.node().role() != Role.LEADER; i++) {
+      loop.tick();
+    }
+    assertThat(loop.node().role()).isEqualTo(Role.LEADER);
+
+    events.clear();
+    loop.beginBatch();
+    loop.beginBatch();
+    for (int i = 0; i < 10; i++) {
+      loop.propose(Bytes.utf8("b" + i), outcomes::add);
+    }
+    loop.endBatch();
+    assertThat(events).as("an inner end does not process").isEmpty();
+    loop.endBatch();
+    assertThat(events).containsExactly("sync");
+    assertThat(outcomes).hasSize(10).allMatch(o -> o instanceof Outcome.Applied);
+
+    events.clear();
+    for (int i = 0; i < 3; i++) {
+      loop.propose(Bytes.utf8("u" + i), outcomes::add);
+    }
+    assertThat(events)
+        .as("without a batch, each proposal syncs")
+        .containsExactly("sync", "sync", "sync");
+    assertThat(sm.applied).hasSize(13);
+  }
 }

@@ -91,6 +91,8 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final byte[] body;
     private final boolean keepAlive;
     private final AtomicBoolean answered = new AtomicBoolean();
+    private final io.netty.handler.codec.http.HttpHeaders responseHeaders =
+        new io.netty.handler.codec.http.DefaultHttpHeaders();
 
     NettyCall(
         ChannelHandlerContext ctx,
@@ -134,6 +136,11 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     @Override
+    public void addResponseHeader(String name, String value) {
+      responseHeaders.add(name, value);
+    }
+
+    @Override
     public void respond(int status, String contentType, byte[] content) {
       if (!answered.compareAndSet(false, true)) {
         throw new IllegalStateException("answered twice");
@@ -143,6 +150,7 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
               HttpVersion.HTTP_1_1,
               HttpResponseStatus.valueOf(status),
               Unpooled.wrappedBuffer(content));
+      res.headers().add(responseHeaders);
       res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
       res.headers().set(HttpHeaderNames.CONTENT_LENGTH, content.length);
       finish(res);
@@ -155,6 +163,7 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
       }
       HttpResponse res =
           new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+      res.headers().add(responseHeaders);
       res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
       res.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
       ctx.writeAndFlush(res);
@@ -180,6 +189,11 @@ final class Http1Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         public boolean isOpen() {
           return ctx.channel().isActive();
+        }
+
+        @Override
+        public void onClose(Runnable action) {
+          ctx.channel().closeFuture().addListener(f -> action.run());
         }
       };
     }

@@ -24,6 +24,9 @@ public interface HttpCall {
   /** The request body (already bounded by the receive limit). */
   byte[] body();
 
+  /** Adds a header to the answer (call before answering; e.g. CORS headers). */
+  void addResponseHeader(String name, String value);
+
   /** Answers with a whole body. */
   void respond(int status, String contentType, byte[] body);
 
@@ -45,5 +48,11 @@ public interface HttpCall {
 
     /** False once the client went away. */
     boolean isOpen();
+
+    /**
+     * Runs {@code action} once the connection closes (at once if it already has), on a Netty
+     * thread: a streaming answer learns that its client went away.
+     */
+    void onClose(Runnable action);
   }
 }

@@ -1,10 +1,12 @@
 package io.synod.server.member;
 
+import io.synod.common.Bytes;
 import io.synod.raft.RaftNode;
 import io.synod.server.ClusterState;
 import io.synod.server.InitialCluster;
 import io.synod.server.ServerConfig;
 import io.synod.server.StartupException;
+import io.synod.server.cluster.MemberContext;
 import io.synod.storage.CorruptionException;
 import io.synod.storage.FileLogStore;
 import io.synod.storage.StorageException;
@@ -14,6 +16,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -49,15 +53,30 @@ public final class DataDir {
    */
   public static Opened open(ServerConfig cfg, long groupId, FileLogStore.Options options)
       throws StartupException {
+    return open(cfg, groupId, options, JoinLookup.FROM_FLAGS);
+  }
+
+  /**
+   * As above; at the first start of a member joining an existing cluster, {@code join} tells it its
+   * id, the cluster's id and the members (founding members derive them from their flags).
+   */
+  public static Opened open(
+      ServerConfig cfg, long groupId, FileLogStore.Options options, JoinLookup join)
+      throws StartupException {
     Path memberDir = cfg.dataDir().resolve("member");
     List<String> notes = new ArrayList<>();
     MemberMetadata meta;
+    JoinLookup.Joined joined = null;
     try {
       meta = MemberMetadata.read(memberDir);
       checkMatches(cfg, meta);
       notes.add("restarting member " + MemberIds.hex(meta.memberId()) + " from " + cfg.dataDir());
     } catch (NoSuchFileException absent) {
-      meta = firstStart(cfg, memberDir, groupId);
+      refuseNonEmpty(memberDir);
+      if (cfg.initialClusterState() == ClusterState.EXISTING) {
+        joined = join.lookup(cfg);
+      }
+      meta = firstStart(cfg, memberDir, groupId, joined);
       notes.add(
           "new member "
               + MemberIds.hex(meta.memberId())
@@ -73,7 +92,9 @@ public final class DataDir {
           "data dir " + cfg.dataDir() + " holds Raft group " + meta.groupId() + ", not " + groupId);
     }
     ClusterMembers members =
-        ClusterMembers.of(InitialCluster.parse(meta.initialCluster()), meta.clusterToken());
+        joined != null
+            ? new ClusterMembers(joined.peers(), joined.names())
+            : ClusterMembers.of(InitialCluster.parse(meta.initialCluster()), meta.clusterToken());
     FileLogStore store = openStore(groupDir(cfg.dataDir(), groupId), groupId, options);
     try {
       notes.addAll(store.recoveryNotes());
@@ -86,7 +107,7 @@ public final class DataDir {
                 + " start again");
       }
       if (empty && meta.state() == ClusterState.NEW) {
-        RaftNode.bootstrap(store, members.byId().keySet());
+        RaftNode.bootstrap(store, foundingContexts(members));
         notes.add("bootstrapped founding voters " + hexIds(members));
       }
     } catch (StartupException | RuntimeException e) {
@@ -94,6 +115,20 @@ public final class DataDir {
       throw e;
     }
     return new Opened(meta, members, store, notes);
+  }
+
+  /**
+   * Each founding member's bootstrap entry carries its name and peer URLs, so the replicated member
+   * table knows them (and members that join later learn them from the log).
+   */
+  public static SortedMap<Long, Bytes> foundingContexts(ClusterMembers members) {
+    TreeMap<Long, Bytes> contexts = new java.util.TreeMap<>();
+    members
+        .byId()
+        .forEach(
+            (id, urls) ->
+                contexts.put(id, MemberContext.found(members.names().get(id), urls).encode()));
+    return contexts;
   }
 
   private static String hexIds(ClusterMembers members) {
@@ -148,8 +183,7 @@ public final class DataDir {
     }
   }
 
-  private static MemberMetadata firstStart(ServerConfig cfg, Path memberDir, long groupId)
-      throws StartupException {
+  private static void refuseNonEmpty(Path memberDir) throws StartupException {
     try {
       if (Files.isDirectory(memberDir) && !isEmpty(memberDir)) {
         throw new StartupException(
@@ -157,12 +191,21 @@ public final class DataDir {
                 + " holds files but no Synod member metadata (an etcd data dir, or another"
                 + " program's?); refusing to start: move it away to start a new member");
       }
+    } catch (IOException e) {
+      throw new StartupException("cannot read " + memberDir + ": " + e, e);
+    }
+  }
+
+  private static MemberMetadata firstStart(
+      ServerConfig cfg, Path memberDir, long groupId, JoinLookup.Joined joined)
+      throws StartupException {
+    try {
       ClusterMembers members = ClusterMembers.of(cfg.initialCluster(), cfg.initialClusterToken());
       MemberMetadata meta =
           new MemberMetadata(
               cfg.name(),
-              members.idOf(cfg.name()),
-              members.clusterId(),
+              joined != null ? joined.memberId() : members.idOf(cfg.name()),
+              joined != null ? joined.clusterId() : members.clusterId(),
               cfg.initialClusterToken(),
               cfg.initialCluster().format(),
               cfg.initialClusterState(),

@@ -99,6 +99,7 @@ public final class NodeRunner implements AutoCloseable {
   private final Options options;
   private final Executor completions;
   private final Consumer<Throwable> onFatal;
+  private final LoopHook hook;
   private final ArrayBlockingQueue<Envelope> messages;
   private final ArrayBlockingQueue<Task> tasks;
   private final Thread thread;
@@ -128,6 +129,19 @@ public final class NodeRunner implements AutoCloseable {
       Options options,
       Executor completions,
       Consumer<Throwable> onFatal) {
+    this(groupId, loop, clock, options, completions, onFatal, LoopHook.NONE);
+  }
+
+  /** As above, with {@code hook} run on the loop thread after every turn. */
+  public NodeRunner(
+      long groupId,
+      ReplicaLoop loop,
+      Clock clock,
+      Options options,
+      Executor completions,
+      Consumer<Throwable> onFatal,
+      LoopHook hook) {
+    this.hook = hook;
     this.groupId = groupId;
     this.memberId = loop.node().id();
     this.loop = loop;
@@ -184,7 +198,7 @@ public final class NodeRunner implements AutoCloseable {
       droppedMessages.increment();
       return false;
     }
-    wake();
+    wakeIfSleeping();
     return true;
   }
 
@@ -307,13 +321,22 @@ public final class NodeRunner implements AutoCloseable {
       task.abandon("node stopped", false);
       return;
     }
-    wake();
+    wakeIfSleeping();
   }
 
-  private void wake() {
+  private void wakeIfSleeping() {
     if (sleeping) {
       LockSupport.unpark(thread);
     }
+  }
+
+  /**
+   * Makes the loop turn soon (and so run its {@link LoopHook}) even if no work arrives: for work
+   * that became ready outside the loop, like a watch stream with room again. Safe from any thread;
+   * never blocks.
+   */
+  public void wake() {
+    LockSupport.unpark(thread);
   }
 
   private <T> void complete(CompletableFuture<T> f, T value) {
@@ -340,8 +363,9 @@ public final class NodeRunner implements AutoCloseable {
           }
         }
         int handled = drainOnce();
+        boolean more = !stopping && hook.afterTurn(loop, clock.monotonicNanos());
         publish(true);
-        if (handled == 0) {
+        if (handled == 0 && !more) {
           sleepUntil(nextTick);
         }
       }
@@ -359,19 +383,27 @@ public final class NodeRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * Feeds what the inboxes hold (up to {@code batchMax} of each) into one batch of the loop: all
+   * the proposals and messages that arrived during the last fsync share the next one.
+   */
   private int drainOnce() {
     int handled = 0;
+    int taskCount = 0;
+    // No try/finally: an exception out of the batch stops the runner, and ending the batch would
+    // only run the failed loop again and hide the first error.
+    loop.beginBatch();
     Envelope e;
     while (!stopping && handled < options.batchMax() && (e = messages.poll()) != null) {
       loop.receive(e);
       handled++;
     }
-    int taskCount = 0;
     Task t;
     while (!stopping && taskCount < options.batchMax() && (t = tasks.poll()) != null) {
       t.run();
       taskCount++;
     }
+    loop.endBatch();
     return handled + taskCount;
   }
 

@@ -2,6 +2,7 @@ package io.synod.server.peer;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
@@ -16,10 +17,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,6 +45,7 @@ final class PeerLink {
   private final PeerTransport.Options options;
   private final ScheduledExecutorService scheduler;
   private final PeerStats stats;
+  private final Consumer<String> onRemoved;
   private final ManagedChannel channel;
   private final ArrayBlockingQueue<Envelope> queue;
   private final AtomicLong queuedBytes = new AtomicLong();
@@ -58,8 +62,10 @@ final class PeerLink {
       List<String> urls,
       PeerTransport.Options options,
       ScheduledExecutorService scheduler,
-      PeerStats stats) {
+      PeerStats stats,
+      Consumer<String> onRemoved) {
     this.peerId = peerId;
+    this.onRemoved = onRemoved;
     // TODO(membership): try the member's other peer URLs when the first one fails.
     this.url = urls.get(0);
     this.options = options;
@@ -218,6 +224,13 @@ final class PeerLink {
       @Override
       public void onError(Throwable t) {
         LOG.log(Level.FINE, "peer " + MemberIds.hex(peerId) + " stream failed: " + t);
+        Status status = Status.fromThrowable(t);
+        String description = status.getDescription();
+        if (status.getCode() == Status.Code.FAILED_PRECONDITION
+            && description != null
+            && description.startsWith(PeerService.REMOVED_PREFIX)) {
+          onRemoved.accept("peer " + MemberIds.hex(peerId) + " said so");
+        }
         brokenStream = requests;
         scheduleDrain();
       }
@@ -235,7 +248,28 @@ final class PeerLink {
     return responses.requests;
   }
 
+  /**
+   * Closes the link of a member that left the cluster: no more envelopes, but forward calls already
+   * under way (a leader's answer to a membership change, say) may finish within the forward timeout
+   * before the channel is torn down.
+   */
+  void retire() {
+    endStream();
+    channel.shutdown();
+    try {
+      scheduler.schedule(
+          channel::shutdownNow, options.forwardTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      channel.shutdownNow();
+    }
+  }
+
   void close() {
+    endStream();
+    channel.shutdownNow();
+  }
+
+  private void endStream() {
     closed = true;
     ClientCallStreamObserver<byte[]> s = stream;
     if (s != null) {
@@ -245,7 +279,6 @@ final class PeerLink {
         // Already broken.
       }
     }
-    channel.shutdownNow();
   }
 
   void awaitTermination(long millis) throws InterruptedException {

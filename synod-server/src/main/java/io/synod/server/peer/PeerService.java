@@ -7,6 +7,7 @@ import io.grpc.stub.StreamObserver;
 import io.synod.common.Bytes;
 import io.synod.raft.Envelope;
 import io.synod.raft.RaftCodec;
+import io.synod.server.member.MemberIds;
 import io.synod.server.node.NodeRunner;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +24,29 @@ import java.util.function.LongPredicate;
  * <p>Runs on gRPC's threads; never blocks (a full loop inbox drops the envelope).
  */
 public final class PeerService {
+  /**
+   * How a member learns it was removed: a stream that carries its messages is ended with {@code
+   * FAILED_PRECONDITION} and a description starting with this (etcd answers such a peer 410 Gone).
+   */
+  public static final String REMOVED_PREFIX = "synod: removed member ";
+
   private final long selfId;
   private final LongPredicate isKnownMember;
+  private final LongPredicate isRemovedMember;
   private final Map<Long, NodeRunner> groups = new ConcurrentHashMap<>();
   private final Map<Integer, ForwardHandler> forwardHandlers = new ConcurrentHashMap<>();
   private final PeerStats stats;
 
   public PeerService(long selfId, LongPredicate isKnownMember, PeerStats stats) {
+    this(selfId, isKnownMember, id -> false, stats);
+  }
+
+  /** As above; messages from an id {@code isRemovedMember} accepts end their stream (see above). */
+  public PeerService(
+      long selfId, LongPredicate isKnownMember, LongPredicate isRemovedMember, PeerStats stats) {
     this.selfId = selfId;
     this.isKnownMember = isKnownMember;
+    this.isRemovedMember = isRemovedMember;
     this.stats = stats;
   }
 
@@ -55,8 +70,13 @@ public final class PeerService {
 
   private StreamObserver<byte[]> raftStream(StreamObserver<byte[]> responses) {
     return new StreamObserver<>() {
+      private boolean ended;
+
       @Override
       public void onNext(byte[] frame) {
+        if (ended) {
+          return;
+        }
         List<Bytes> items;
         try {
           items = PeerMethods.decodeBatch(frame);
@@ -72,6 +92,18 @@ public final class PeerService {
             stats.malformed.increment();
             continue;
           }
+          if (e.to() == selfId && isRemovedMember.test(e.from())) {
+            stats.droppedUnknownMember.increment();
+            ended = true;
+            responses.onError(
+                Status.FAILED_PRECONDITION
+                    .withDescription(
+                        REMOVED_PREFIX
+                            + MemberIds.hex(e.from())
+                            + ": it was removed from the cluster")
+                    .asException());
+            return;
+          }
           route(e);
         }
       }
@@ -83,7 +115,9 @@ public final class PeerService {
 
       @Override
       public void onCompleted() {
-        responses.onCompleted();
+        if (!ended) {
+          responses.onCompleted();
+        }
       }
     };
   }

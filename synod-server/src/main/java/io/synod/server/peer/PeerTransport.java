@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The outgoing half of the peer transport: Raft envelopes to the other members, over one gRPC
@@ -21,8 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * replica loop calls; it only queues (bounded, drop on overflow), never blocks. An envelope for a
  * member this node does not know is dropped and counted.
  *
- * <p>Members can be added and removed while running (membership changes, in a later step). Safe
- * from any thread.
+ * <p>Members are added and removed while running, as membership changes apply ({@link PeerRoster}).
+ * Safe from any thread.
  */
 public final class PeerTransport implements Transport, Forwarder, AutoCloseable {
   /**
@@ -53,6 +54,7 @@ public final class PeerTransport implements Transport, Forwarder, AutoCloseable 
   private final PeerStats stats;
   private final ScheduledExecutorService scheduler;
   private final Map<Long, PeerLink> links = new ConcurrentHashMap<>();
+  private volatile Consumer<String> onRemovedByPeer = how -> {};
 
   /** {@code peers}: every member's peer URLs by id; this member's own entry is skipped. */
   public PeerTransport(
@@ -77,18 +79,29 @@ public final class PeerTransport implements Transport, Forwarder, AutoCloseable 
     if (id == selfId) {
       return;
     }
-    PeerLink old = links.put(id, new PeerLink(id, urls, options, scheduler, stats));
+    PeerLink old =
+        links.put(
+            id,
+            new PeerLink(id, urls, options, scheduler, stats, how -> onRemovedByPeer.accept(how)));
     if (old != null) {
       old.close();
     }
   }
 
-  /** Stops talking to member {@code id}. */
+  /** Stops talking to member {@code id}; forward calls under way may still finish. */
   public void removePeer(long id) {
     PeerLink old = links.remove(id);
     if (old != null) {
-      old.close();
+      old.retire();
     }
+  }
+
+  /**
+   * {@code listener} learns when a peer said this member was removed from the cluster (see {@link
+   * PeerService#REMOVED_PREFIX}); it is called on a gRPC thread, possibly more than once.
+   */
+  public void onRemovedByPeer(Consumer<String> listener) {
+    this.onRemovedByPeer = listener;
   }
 
   public PeerStats stats() {
