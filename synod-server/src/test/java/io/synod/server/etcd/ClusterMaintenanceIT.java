@@ -104,8 +104,13 @@ class ClusterMaintenanceIT {
     assertThat(m.find()).as(added.out()).isTrue();
     String id = m.group(1);
     assertThat(added.out()).contains("ETCD_INITIAL_CLUSTER_STATE=\"existing\"");
-    assertThat(line(etcdctl.ok("member", "list"), id))
-        .isEqualTo(id + ", unstarted, , " + m4.peerUrl() + ", , true");
+    // etcdctl may ask a member that has not applied the change yet (etcd 3.4 serves MemberList
+    // from the member's applied view too): wait, bounded, for every member to show it.
+    String unstarted = id + ", unstarted, , " + m4.peerUrl() + ", , true";
+    Await.until(
+        ProcessMembers.LIMIT,
+        "the added learner listed",
+        () -> unstarted.equals(line(etcdctl.run("member", "list"), id)));
 
     p.start("m4", p.initialCluster(), "existing");
     Await.until(
@@ -130,7 +135,13 @@ class ClusterMaintenanceIT {
                   "etcdserver: can only promote a learner member which is in sync with leader");
           return false;
         });
-    assertThat(line(etcdctl.ok("member", "list"), id)).endsWith(", false");
+    Await.until(
+        ProcessMembers.LIMIT,
+        "the promoted member listed as a voter",
+        () -> {
+          String l = line(etcdctl.run("member", "list"), id);
+          return l != null && l.endsWith(", false");
+        });
     assertThat(etcdctl.ok("member", "update", id, "--peer-urls=" + m4.peerUrl()).out())
         .contains("Member " + id + " updated in cluster ");
 
@@ -145,7 +156,10 @@ class ClusterMaintenanceIT {
         .contains("Member " + id + " removed from cluster ");
     assertThat(p.awaitExit("m4")).as("a removed member stops cleanly").isZero();
     assertThat(p.log("m4")).contains("was removed from the cluster").doesNotContain("SEVERE");
-    assertThat(etcdctl.ok("member", "list").lines()).hasSize(3);
+    Await.until(
+        ProcessMembers.LIMIT,
+        "three members listed after the removal",
+        () -> etcdctl.ok("member", "list").lines().size() == 3);
     etcdctl.ok("put", "after", "removal");
   }
 
