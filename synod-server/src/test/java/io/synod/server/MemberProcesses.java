@@ -135,10 +135,15 @@ public final class MemberProcesses implements AutoCloseable {
 
   /** Whether member {@code i}'s {@code /health} says true (a leader and a quorum read). */
   public boolean healthy(int i) {
+    return healthAt(http, flags.clientUrl(i));
+  }
+
+  /** Whether the {@code /health} under {@code clientUrl} says true. */
+  public static boolean healthAt(HttpClient http, String clientUrl) {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create(flags.clientUrl(i) + "/health"))
+              HttpRequest.newBuilder(URI.create(clientUrl + "/health"))
                   .timeout(Duration.ofSeconds(3))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

@@ -1,16 +1,13 @@
 package io.synod.server.etcd;
 
+import static io.synod.server.etcd.GatewayClient.b64;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.synod.common.Bytes;
 import io.synod.server.Await;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,11 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminRoutesTest {
   @TempDir static Path dir;
   private Members members;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final GatewayClient gw = new GatewayClient(m -> members.nodes.get("m1").clientUrl());
 
   @BeforeAll
   void start() throws Exception {
@@ -43,19 +36,6 @@ class AdminRoutesTest {
   @AfterAll
   void stop() {
     members.close();
-  }
-
-  private HttpResponse<String> post(String path, String body) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(members.nodes.get("m1").clientUrl() + path))
-            .timeout(Duration.ofSeconds(20))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   private String id() {
@@ -71,7 +51,7 @@ class AdminRoutesTest {
             "m1 published its client URLs",
             () -> {
               try {
-                String b = post("/v3/cluster/member/list", "{}").body();
+                String b = gw.post("/v3/cluster/member/list", "{}").body();
                 return b.contains("clientURLs") ? b : null;
               } catch (Exception e) {
                 throw new AssertionError(e);
@@ -93,10 +73,10 @@ class AdminRoutesTest {
 
   @Test
   void clusterErrorsHaveEtcdsObjectsAndStatuses() throws Exception {
-    HttpResponse<String> notFound = post("/v3/cluster/member/remove", "{\"ID\":\"42\"}");
-    HttpResponse<String> badUrls = post("/v3/cluster/member/add", "{\"peerURLs\":[\"nope\"]}");
+    HttpResponse<String> notFound = gw.post("/v3/cluster/member/remove", "{\"ID\":\"42\"}");
+    HttpResponse<String> badUrls = gw.post("/v3/cluster/member/add", "{\"peerURLs\":[\"nope\"]}");
     HttpResponse<String> promote =
-        post("/v3beta/cluster/member/promote", "{\"ID\":\"" + id() + "\"}");
+        gw.post("/v3beta/cluster/member/promote", "{\"ID\":\"" + id() + "\"}");
 
     assertThat(notFound.statusCode()).isEqualTo(404);
     assertThat(notFound.body())
@@ -107,35 +87,37 @@ class AdminRoutesTest {
     assertThat(badUrls.body()).contains("etcdserver: given member URLs are invalid");
     assertThat(promote.statusCode()).isEqualTo(412);
     assertThat(promote.body()).contains("\"code\":9");
-    assertThat(post("/v3/cluster/member/nothing", "{}").statusCode()).isEqualTo(404);
+    assertThat(gw.post("/v3/cluster/member/nothing", "{}").statusCode()).isEqualTo(404);
   }
 
   @Test
   void maintenanceRoutes() throws Exception {
-    post("/v3/kv/put", "{\"key\":\"" + b64("k") + "\",\"value\":\"" + b64("v") + "\"}");
+    gw.post("/v3/kv/put", "{\"key\":\"" + b64("k") + "\",\"value\":\"" + b64("v") + "\"}");
 
-    assertThat(post("/v3/maintenance/alarm", "{}").body()).isEqualTo("{}");
-    assertThat(post("/v3/maintenance/defragment", "{}").body()).isEqualTo("{}");
-    assertThat(post("/v3/maintenance/hash", "{}").body())
+    assertThat(gw.post("/v3/maintenance/alarm", "{}").body()).isEqualTo("{}");
+    assertThat(gw.post("/v3/maintenance/defragment", "{}").body()).isEqualTo("{}");
+    assertThat(gw.post("/v3/maintenance/hash", "{}").body())
         .as("3.4 binds HashKV here too; HashKV answers")
         .containsPattern("\"hash\":\\d+")
         .contains("\"compact_revision\":\"-1\"");
-    assertThat(post("/v3/maintenance/hashkv", "{\"revision\":\"2\"}").body())
+    assertThat(gw.post("/v3/maintenance/hashkv", "{\"revision\":\"2\"}").body())
         .containsPattern("\"hash\":\\d+");
-    assertThat(post("/v3/maintenance/status", "{}").body())
+    assertThat(gw.post("/v3/maintenance/status", "{}").body())
         .contains("\"version\":\"3.4.23\"")
         .containsPattern("\"raftAppliedIndex\":\"[1-9][0-9]*\"");
     assertThat(
-            post("/v3/maintenance/transfer-leadership", "{\"targetID\":\"" + id() + "\"}").body())
+            gw.post("/v3/maintenance/transfer-leadership", "{\"targetID\":\"" + id() + "\"}")
+                .body())
         .isEqualTo("{}");
-    HttpResponse<String> bad = post("/v3/maintenance/transfer-leadership", "{\"targetID\":\"5\"}");
+    HttpResponse<String> bad =
+        gw.post("/v3/maintenance/transfer-leadership", "{\"targetID\":\"5\"}");
     assertThat(bad.statusCode()).isEqualTo(412);
     assertThat(bad.body()).contains("etcdserver: bad leader transferee");
   }
 
   @Test
   void theSnapshotStreamsResultObjectsThatAddUpToTheFile() throws Exception {
-    String body = post("/v3/maintenance/snapshot", "{}").body();
+    String body = gw.post("/v3/maintenance/snapshot", "{}").body();
 
     Matcher m =
         Pattern.compile(

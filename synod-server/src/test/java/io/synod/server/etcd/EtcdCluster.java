@@ -113,13 +113,7 @@ final class EtcdCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    for (AutoCloseable c : closeables) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // best effort
-      }
-    }
+    Closeables.closeAll(closeables);
     for (SynodServer s : servers) {
       if (s != null) {
         s.close();

@@ -122,13 +122,7 @@ final class EtcdProcesses implements AutoCloseable {
 
   @Override
   public void close() {
-    for (AutoCloseable c : closeables) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // best effort: the processes are ended next either way
-      }
-    }
+    Closeables.closeAll(closeables); // best effort: the processes are ended next either way
     for (ManagedChannel ch : channels) {
       if (ch != null) {
         ch.shutdownNow();

@@ -1,18 +1,15 @@
 package io.synod.server.etcd;
 
+import static io.synod.server.etcd.GatewayClient.b64;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,11 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JsonGatewayTest {
   @TempDir static Path dir;
   private EtcdCluster cluster;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final GatewayClient gw = new GatewayClient(m -> cluster.endpoint(m));
 
   @BeforeAll
   void start() throws Exception {
@@ -44,37 +37,13 @@ class JsonGatewayTest {
     cluster.close();
   }
 
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(cluster.endpoint(0) + path))
-        .timeout(Duration.ofSeconds(20));
-  }
-
-  private HttpResponse<String> post(String path, String body) throws Exception {
-    return http.send(
-        request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
   /** The header every response of this member carries, with {@code revision}. */
   private String header(long revision) {
-    var ctx = cluster.servers[0].context();
-    return "{\"cluster_id\":\""
-        + Long.toUnsignedString(ctx.clusterId())
-        + "\",\"member_id\":\""
-        + Long.toUnsignedString(ctx.memberId())
-        + "\",\"revision\":\""
-        + revision
-        + "\",\"raft_term\":\""
-        + cluster.servers[0].runner().status().term()
-        + "\"}";
+    return GatewayClient.header(cluster.servers[0], revision);
   }
 
   private long revision() throws Exception {
-    String body = post("/v3/kv/range", "{\"key\":\"" + b64("none") + "\"}").body();
+    String body = gw.post("/v3/kv/range", "{\"key\":\"" + b64("none") + "\"}").body();
     return Long.parseLong(body.replaceAll(".*\"revision\":\"(\\d+)\".*", "$1"));
   }
 
@@ -86,7 +55,7 @@ class JsonGatewayTest {
   void putAndRangeInTheProto3JsonMapping() throws Exception {
     long before = revision();
     HttpResponse<String> put =
-        post("/v3/kv/put", "{\"key\":\"" + b64("gw/a") + "\",\"value\":\"" + b64("1") + "\"}");
+        gw.post("/v3/kv/put", "{\"key\":\"" + b64("gw/a") + "\",\"value\":\"" + b64("1") + "\"}");
     assertThat(put.statusCode()).isEqualTo(200);
     assertThat(put.headers().firstValue("Access-Control-Allow-Origin")).hasValue("*");
     assertThat(put.body()).isEqualTo("{\"header\":" + header(before + 1) + "}");
@@ -101,17 +70,17 @@ class JsonGatewayTest {
             + "\",\"version\":\"1\",\"value\":\""
             + b64("1")
             + "\"}";
-    assertThat(post("/v3/kv/range", "{\"key\":\"" + b64("gw/a") + "\"}").body())
+    assertThat(gw.post("/v3/kv/range", "{\"key\":\"" + b64("gw/a") + "\"}").body())
         .isEqualTo("{\"header\":" + header(rev) + ",\"kvs\":[" + kv + "],\"count\":\"1\"}");
     // lowerCamelCase names, numbers or strings for int64, /v3beta/ as /v3/.
     assertThat(
-            post(
+            gw.post(
                     "/v3beta/kv/range",
                     "{\"key\":\"" + b64("gw/a") + "\",\"countOnly\":true,\"revision\":" + rev + "}")
                 .body())
         .isEqualTo("{\"header\":" + header(rev) + ",\"count\":\"1\"}");
     assertThat(
-            post(
+            gw.post(
                     "/v3/kv/range",
                     "{\"key\":\""
                         + b64("gw/a")
@@ -126,7 +95,7 @@ class JsonGatewayTest {
                 + kv.replace(",\"value\":\"" + b64("1") + "\"", "")
                 + "],\"count\":\"1\"}");
     HttpResponse<String> del =
-        post("/v3/kv/deleterange", "{\"key\":\"" + b64("gw/a") + "\",\"prev_kv\":true}");
+        gw.post("/v3/kv/deleterange", "{\"key\":\"" + b64("gw/a") + "\",\"prev_kv\":true}");
     assertThat(del.body())
         .isEqualTo(
             "{\"header\":" + header(rev + 1) + ",\"deleted\":\"1\",\"prev_kvs\":[" + kv + "]}");
@@ -134,38 +103,40 @@ class JsonGatewayTest {
 
   @Test
   void errorsUseGrpcGatewayBodiesAndStatuses() throws Exception {
-    HttpResponse<String> noKey = post("/v3/kv/range", "{}");
+    HttpResponse<String> noKey = gw.post("/v3/kv/range", "{}");
     assertThat(noKey.statusCode()).isEqualTo(400);
     assertThat(noKey.body()).isEqualTo(error(3, "etcdserver: key is not provided"));
-    HttpResponse<String> noLease = post("/v3/lease/revoke", "{\"ID\":\"99\"}");
+    HttpResponse<String> noLease = gw.post("/v3/lease/revoke", "{\"ID\":\"99\"}");
     assertThat(noLease.statusCode()).isEqualTo(404);
     assertThat(noLease.body()).isEqualTo(error(5, "etcdserver: requested lease not found"));
-    post("/v3/lease/grant", "{\"TTL\":30,\"ID\":\"77\"}");
-    HttpResponse<String> exists = post("/v3/lease/grant", "{\"TTL\":30,\"ID\":77}");
+    gw.post("/v3/lease/grant", "{\"TTL\":30,\"ID\":\"77\"}");
+    HttpResponse<String> exists = gw.post("/v3/lease/grant", "{\"TTL\":30,\"ID\":77}");
     assertThat(exists.statusCode()).isEqualTo(412);
     assertThat(exists.body()).isEqualTo(error(9, "etcdserver: lease already exists"));
-    HttpResponse<String> future = post("/v3/kv/range", "{\"key\":\"YQ==\",\"revision\":\"99999\"}");
+    HttpResponse<String> future =
+        gw.post("/v3/kv/range", "{\"key\":\"YQ==\",\"revision\":\"99999\"}");
     assertThat(future.statusCode()).isEqualTo(400);
     assertThat(future.body())
         .isEqualTo(error(11, "etcdserver: mvcc: required revision is a future revision"));
-    HttpResponse<String> malformed = post("/v3/kv/put", "{\"key\":");
+    HttpResponse<String> malformed = gw.post("/v3/kv/put", "{\"key\":");
     assertThat(malformed.statusCode()).isEqualTo(400);
     assertThat(malformed.body()).contains("\"code\":3");
-    HttpResponse<String> unknownField = post("/v3/kv/put", "{\"nokey\":1}");
+    HttpResponse<String> unknownField = gw.post("/v3/kv/put", "{\"nokey\":1}");
     assertThat(unknownField.statusCode()).isEqualTo(400);
     HttpResponse<String> get =
-        http.send(request("/v3/kv/range").GET().build(), HttpResponse.BodyHandlers.ofString());
+        gw.send(gw.request("/v3/kv/range").GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(get.statusCode()).isEqualTo(405);
-    assertThat(post("/v3/kv/nothing", "{}").statusCode()).isEqualTo(404);
-    HttpResponse<String> alpha = post("/v3alpha/kv/range", "{}");
+    assertThat(gw.post("/v3/kv/nothing", "{}").statusCode()).isEqualTo(404);
+    HttpResponse<String> alpha = gw.post("/v3alpha/kv/range", "{}");
     assertThat(alpha.statusCode()).isEqualTo(404);
     assertThat(alpha.body()).isEqualTo("404 page not found\n");
   }
 
   @Test
   void txnWithLeaseCompareAndNestedResponses() throws Exception {
-    post("/v3/lease/grant", "{\"TTL\":60,\"ID\":\"5150\"}");
-    post("/v3/kv/put", "{\"key\":\"" + b64("gw/t") + "\",\"value\":\"eA==\",\"lease\":\"5150\"}");
+    gw.post("/v3/lease/grant", "{\"TTL\":60,\"ID\":\"5150\"}");
+    gw.post(
+        "/v3/kv/put", "{\"key\":\"" + b64("gw/t") + "\",\"value\":\"eA==\",\"lease\":\"5150\"}");
     long rev = revision();
     String txn =
         "{\"compare\":[{\"target\":\"LEASE\",\"key\":\""
@@ -173,21 +144,21 @@ class JsonGatewayTest {
             + "\",\"lease\":\"5150\"}],\"success\":[{\"request_range\":{\"key\":\""
             + b64("gw/t")
             + "\",\"count_only\":true}},{\"requestTxn\":{}}]}";
-    assertThat(post("/v3/kv/txn", txn).body())
+    assertThat(gw.post("/v3/kv/txn", txn).body())
         .isEqualTo(
             "{\"header\":"
                 + header(rev)
                 + ",\"succeeded\":true,\"responses\":[{\"response_range\":{\"header\":{\"revision\":\""
                 + rev
                 + "\"},\"count\":\"1\"}},{\"response_txn\":{\"header\":{},\"succeeded\":true}}]}");
-    assertThat(post("/v3/kv/compaction", "{\"revision\":\"" + rev + "\"}").body())
+    assertThat(gw.post("/v3/kv/compaction", "{\"revision\":\"" + rev + "\"}").body())
         .isEqualTo("{\"header\":" + header(rev) + "}");
   }
 
   @Test
   void maintenanceStatusPrintsEtcdsFieldNames() throws Exception {
     var ctx = cluster.servers[0].context();
-    String body = post("/v3/maintenance/status", "{}").body();
+    String body = gw.post("/v3/maintenance/status", "{}").body();
     assertThat(body)
         .startsWith("{\"header\":{\"cluster_id\":")
         .contains("\"version\":\"3.4.23\"")
@@ -201,24 +172,26 @@ class JsonGatewayTest {
   @Test
   void leaseEndpointsAndAliases() throws Exception {
     long rev = revision();
-    assertThat(post("/v3/lease/grant", "{\"TTL\":\"1\",\"ID\":\"31337\"}").body())
+    assertThat(gw.post("/v3/lease/grant", "{\"TTL\":\"1\",\"ID\":\"31337\"}").body())
         .isEqualTo("{\"header\":" + header(rev) + ",\"ID\":\"31337\",\"TTL\":\"2\"}");
-    post("/v3/kv/put", "{\"key\":\"" + b64("gw/l") + "\",\"lease\":\"31337\"}");
+    gw.post("/v3/kv/put", "{\"key\":\"" + b64("gw/l") + "\",\"lease\":\"31337\"}");
     rev = revision();
-    String ttl = post("/v3/kv/lease/timetolive", "{\"ID\":\"31337\",\"keys\":true}").body();
+    String ttl = gw.post("/v3/kv/lease/timetolive", "{\"ID\":\"31337\",\"keys\":true}").body();
     assertThat(ttl)
         .matches(
             "\\{\"header\":\\{.*\\},\"ID\":\"31337\",\"TTL\":\"[0-2]\",\"grantedTTL\":\"2\",\"keys\":\\[\""
                 + b64("gw/l")
                 + "\"\\]\\}");
-    assertThat(post("/v3/lease/timetolive", "{\"ID\":\"4\"}").body())
+    assertThat(gw.post("/v3/lease/timetolive", "{\"ID\":\"4\"}").body())
         .isEqualTo("{\"header\":" + header(rev) + ",\"ID\":\"4\",\"TTL\":\"-1\"}");
     for (String path : List.of("/v3/lease/leases", "/v3/kv/lease/leases")) {
-      assertThat(post(path, "").body()).contains("{\"ID\":\"31337\"}").startsWith("{\"header\":");
+      assertThat(gw.post(path, "").body())
+          .contains("{\"ID\":\"31337\"}")
+          .startsWith("{\"header\":");
     }
     HttpResponse<InputStream> ka =
-        http.send(
-            request("/v3/lease/keepalive")
+        gw.send(
+            gw.request("/v3/lease/keepalive")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"ID\":\"31337\"} {\"ID\":\"8\"}"))
                 .build(),
             HttpResponse.BodyHandlers.ofInputStream());
@@ -231,7 +204,7 @@ class JsonGatewayTest {
         .containsExactly(
             "{\"result\":{\"header\":" + header(rev) + ",\"ID\":\"31337\",\"TTL\":\"2\"}}",
             "{\"result\":{\"header\":" + header(rev) + ",\"ID\":\"8\"}}");
-    assertThat(post("/v3/kv/lease/revoke", "{\"ID\":\"31337\"}").statusCode()).isEqualTo(200);
+    assertThat(gw.post("/v3/kv/lease/revoke", "{\"ID\":\"31337\"}").statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -240,8 +213,8 @@ class JsonGatewayTest {
     String body =
         "{\"create_request\":{\"key\":\"" + b64("gw/w") + "\"}}\n{\"progress_request\":{}}";
     HttpResponse<InputStream> w =
-        http.send(
-            request("/v3/watch").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        gw.send(
+            gw.request("/v3/watch").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
             HttpResponse.BodyHandlers.ofInputStream());
     assertThat(w.statusCode()).isEqualTo(200);
     try (BufferedReader lines =
@@ -250,7 +223,7 @@ class JsonGatewayTest {
           .isEqualTo("{\"result\":{\"header\":" + header(rev) + ",\"created\":true}}");
       assertThat(lines.readLine())
           .isEqualTo("{\"result\":{\"header\":" + header(rev) + ",\"watch_id\":\"-1\"}}");
-      post("/v3/kv/put", "{\"key\":\"" + b64("gw/w") + "\",\"value\":\"" + b64("v") + "\"}");
+      gw.post("/v3/kv/put", "{\"key\":\"" + b64("gw/w") + "\",\"value\":\"" + b64("v") + "\"}");
       long r = rev + 1;
       assertThat(lines.readLine())
           .isEqualTo(
@@ -265,7 +238,7 @@ class JsonGatewayTest {
                   + "\",\"version\":\"1\",\"value\":\""
                   + b64("v")
                   + "\"}}]}}");
-      post("/v3/kv/deleterange", "{\"key\":\"" + b64("gw/w") + "\"}");
+      gw.post("/v3/kv/deleterange", "{\"key\":\"" + b64("gw/w") + "\"}");
       assertThat(lines.readLine())
           .isEqualTo(
               "{\"result\":{\"header\":"
@@ -285,8 +258,8 @@ class JsonGatewayTest {
             + b64("gw/id")
             + "\",\"watch_id\":\"42\",\"fragment\":true}}";
     HttpResponse<InputStream> w =
-        http.send(
-            request("/v3/watch").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        gw.send(
+            gw.request("/v3/watch").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
             HttpResponse.BodyHandlers.ofInputStream());
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(w.body(), StandardCharsets.UTF_8))) {

@@ -210,13 +210,7 @@ final class Members implements AutoCloseable {
 
   @Override
   public void close() {
-    for (AutoCloseable c : closeables) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // best effort
-      }
-    }
+    Closeables.closeAll(closeables);
     servers.values().forEach(SynodServer::close);
     servers.clear();
     if (!fatal.isEmpty()) {

@@ -1,18 +1,11 @@
 package io.synod.server.etcd;
 
+import static io.synod.server.etcd.GatewayClient.b64;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.synod.server.Await;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -31,11 +24,7 @@ class MetricsTest {
 
   @TempDir static Path dir;
   private EtcdCluster cluster;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final GatewayClient gw = new GatewayClient(m -> cluster.endpoint(m));
 
   @BeforeAll
   void start() throws Exception {
@@ -47,41 +36,15 @@ class MetricsTest {
     cluster.close();
   }
 
-  private HttpResponse<String> get(int member, String path) {
-    try {
-      return http.send(
-          HttpRequest.newBuilder(URI.create(cluster.endpoint(member) + path))
-              .timeout(Duration.ofSeconds(20))
-              .GET()
-              .build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
   private void put(int member, String key, String value) throws Exception {
     String body = "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}";
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(cluster.endpoint(member) + "/v3/kv/put"))
-                .timeout(Duration.ofSeconds(20))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = gw.post(member, "/v3/kv/put", body);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-  }
-
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Member {@code i}'s samples: {@code name{labels}} (as written) to value. */
   private Map<String, Double> scrape(int member) {
-    HttpResponse<String> r = get(member, "/metrics");
+    HttpResponse<String> r = gw.get(member, "/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
     return parse(r.body());
   }
@@ -115,7 +78,7 @@ class MetricsTest {
 
   @Test
   void servesPrometheusTextWithEtcdNames() {
-    HttpResponse<String> r = get(0, "/metrics");
+    HttpResponse<String> r = gw.get(0, "/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("content-type"))
         .hasValueSatisfying(ct -> assertThat(ct).startsWith("text/plain; version=0.0.4"));
@@ -147,7 +110,7 @@ class MetricsTest {
     }
     assertThat(sample(s, "etcd_mvcc_db_total_size_in_bytes")).isPositive();
     assertThat(sample(s, "synod_raft_term")).isPositive();
-    assertThat(get(0, "/metrics").statusCode()).isEqualTo(200);
+    assertThat(gw.get(0, "/metrics").statusCode()).isEqualTo(200);
   }
 
   @Test

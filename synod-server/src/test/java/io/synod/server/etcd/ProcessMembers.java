@@ -1,15 +1,13 @@
 package io.synod.server.etcd;
 
 import io.synod.server.Await;
+import io.synod.server.MemberProcesses;
 import io.synod.server.SynodMain;
 import io.synod.server.TestPorts;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -172,20 +170,7 @@ final class ProcessMembers implements AutoCloseable {
   }
 
   boolean healthy(String name) {
-    try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(nodes.get(name).clientUrl() + "/health"))
-                  .timeout(Duration.ofSeconds(3))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 && r.body().equals("{\"health\":\"true\"}");
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return MemberProcesses.healthAt(http, nodes.get(name).clientUrl());
   }
 
   void awaitHealthy(String... names) {

@@ -1,18 +1,15 @@
 package io.synod.server.etcd;
 
+import static io.synod.server.etcd.GatewayClient.b64;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,11 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RecipeGatewayTest {
   @TempDir static Path dir;
   private EtcdCluster cluster;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final GatewayClient gw = new GatewayClient(m -> cluster.endpoint(m));
 
   @BeforeAll
   void start() throws Exception {
@@ -44,32 +37,8 @@ class RecipeGatewayTest {
     cluster.close();
   }
 
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(cluster.endpoint(0) + path))
-        .timeout(Duration.ofSeconds(20));
-  }
-
-  private HttpResponse<String> post(String path, String body) throws Exception {
-    return http.send(
-        request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
   private String header(long revision) {
-    var ctx = cluster.servers[0].context();
-    return "{\"cluster_id\":\""
-        + Long.toUnsignedString(ctx.clusterId())
-        + "\",\"member_id\":\""
-        + Long.toUnsignedString(ctx.memberId())
-        + "\",\"revision\":\""
-        + revision
-        + "\",\"raft_term\":\""
-        + cluster.servers[0].runner().status().term()
-        + "\"}";
+    return GatewayClient.header(cluster.servers[0], revision);
   }
 
   private static long number(String body, String field) {
@@ -77,11 +46,11 @@ class RecipeGatewayTest {
   }
 
   private long revision() throws Exception {
-    return number(post("/v3/kv/range", "{\"key\":\"" + b64("none") + "\"}").body(), "revision");
+    return number(gw.post("/v3/kv/range", "{\"key\":\"" + b64("none") + "\"}").body(), "revision");
   }
 
   private long grant() throws Exception {
-    return number(post("/v3/lease/grant", "{\"TTL\":60}").body(), "ID");
+    return number(gw.post("/v3/lease/grant", "{\"TTL\":60}").body(), "ID");
   }
 
   private static String error(String message) {
@@ -94,38 +63,39 @@ class RecipeGatewayTest {
     long rev = revision();
     String key = b64("gl/" + Long.toHexString(lease));
     String lock = "{\"name\":\"" + b64("gl") + "\",\"lease\":\"" + lease + "\"}";
-    HttpResponse<String> r = post("/v3/lock/lock", lock);
+    HttpResponse<String> r = gw.post("/v3/lock/lock", lock);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("{\"header\":" + header(rev + 1) + ",\"key\":\"" + key + "\"}");
     // Again with the same lease: the same key, nothing written.
-    assertThat(post("/v3/lock/lock", lock).body())
+    assertThat(gw.post("/v3/lock/lock", lock).body())
         .isEqualTo("{\"header\":" + header(rev + 1) + ",\"key\":\"" + key + "\"}");
-    HttpResponse<String> u = post("/v3/lock/unlock", "{\"key\":\"" + key + "\"}");
+    HttpResponse<String> u = gw.post("/v3/lock/unlock", "{\"key\":\"" + key + "\"}");
     assertThat(u.body()).isEqualTo("{\"header\":" + header(rev + 2) + "}");
     // The v3beta prefix is the same API.
-    HttpResponse<String> beta = post("/v3beta/lock/unlock", "{\"key\":\"" + key + "\"}");
+    HttpResponse<String> beta = gw.post("/v3beta/lock/unlock", "{\"key\":\"" + key + "\"}");
     assertThat(beta.body()).isEqualTo("{\"header\":" + header(rev + 2) + "}");
   }
 
   @Test
   void errorsAreCodeTwoWithStatus500() throws Exception {
     HttpResponse<String> unknownLease =
-        post("/v3/lock/lock", "{\"name\":\"" + b64("ge") + "\",\"lease\":\"12345\"}");
+        gw.post("/v3/lock/lock", "{\"name\":\"" + b64("ge") + "\",\"lease\":\"12345\"}");
     assertThat(unknownLease.statusCode()).isEqualTo(500);
     assertThat(unknownLease.body()).isEqualTo(error("etcdserver: requested lease not found"));
-    HttpResponse<String> emptyKey = post("/v3/lock/unlock", "{}");
+    HttpResponse<String> emptyKey = gw.post("/v3/lock/unlock", "{}");
     assertThat(emptyKey.statusCode()).isEqualTo(500);
     assertThat(emptyKey.body()).isEqualTo(error("etcdserver: key is not provided"));
-    HttpResponse<String> noLeader = post("/v3/election/leader", "{\"name\":\"" + b64("ge") + "\"}");
+    HttpResponse<String> noLeader =
+        gw.post("/v3/election/leader", "{\"name\":\"" + b64("ge") + "\"}");
     assertThat(noLeader.statusCode()).isEqualTo(500);
     assertThat(noLeader.body()).isEqualTo(error("election: no leader"));
-    HttpResponse<String> missing = post("/v3/election/proclaim", "{}");
+    HttpResponse<String> missing = gw.post("/v3/election/proclaim", "{}");
     assertThat(missing.statusCode()).isEqualTo(500);
     assertThat(missing.body()).isEqualTo(error("\\\"leader\\\" field must be provided"));
-    assertThat(post("/v3/election/resign", "{}").body())
+    assertThat(gw.post("/v3/election/resign", "{}").body())
         .isEqualTo(error("\\\"leader\\\" field must be provided"));
     HttpResponse<String> get =
-        http.send(request("/v3/lock/lock").GET().build(), HttpResponse.BodyHandlers.ofString());
+        gw.send(gw.request("/v3/lock/lock").GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(get.statusCode()).isEqualTo(405);
   }
 
@@ -147,7 +117,7 @@ class RecipeGatewayTest {
             + lease
             + "\"}";
     HttpResponse<String> campaign =
-        post(
+        gw.post(
             "/v3/election/campaign",
             "{\"name\":\""
                 + name
@@ -170,11 +140,11 @@ class RecipeGatewayTest {
             + "\",\"lease\":\""
             + lease
             + "\"}";
-    assertThat(post("/v3/election/leader", "{\"name\":\"" + name + "\"}").body())
+    assertThat(gw.post("/v3/election/leader", "{\"name\":\"" + name + "\"}").body())
         .isEqualTo("{\"header\":" + header(c) + ",\"kv\":" + kv1 + "}");
     HttpResponse<InputStream> observe =
-        http.send(
-            request("/v3/election/observe")
+        gw.send(
+            gw.request("/v3/election/observe")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}"))
                 .build(),
             HttpResponse.BodyHandlers.ofInputStream());
@@ -185,12 +155,12 @@ class RecipeGatewayTest {
     assertThat(lines.readLine())
         .isEqualTo("{\"result\":{\"header\":" + header(c) + ",\"kv\":" + kv1 + "}}");
     assertThat(
-            post(
+            gw.post(
                     "/v3/election/proclaim",
                     "{\"leader\":" + leaderKey + ",\"value\":\"" + b64("v2") + "\"}")
                 .body())
         .isEqualTo("{\"header\":" + header(c + 1) + "}");
-    assertThat(post("/v3/election/resign", "{\"leader\":" + leaderKey + "}").body())
+    assertThat(gw.post("/v3/election/resign", "{\"leader\":" + leaderKey + "}").body())
         .isEqualTo("{\"header\":" + header(c + 2) + "}");
     try (lines) {
       assertThat(lines.readLine())
