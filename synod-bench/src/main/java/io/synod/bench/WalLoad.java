@@ -98,7 +98,7 @@ final class WalLoad {
       long segmentBytes,
       SyncMode syncMode) {
     TimedDisk disk = new TimedDisk(RealDisk.INSTANCE);
-    disk.createDirectories(dir);
+    disk.disk().createDirectories(dir);
     // As in the server: the next segment is preallocated off the append path.
     java.util.concurrent.ExecutorService preallocator =
         java.util.concurrent.Executors.newSingleThreadExecutor(
@@ -107,7 +107,7 @@ final class WalLoad {
               t.setDaemon(true);
               return t;
             });
-    try (WalWriter wal = WalWriter.create(disk, dir, segmentBytes, preallocator)) {
+    try (WalWriter wal = WalWriter.create(disk.disk(), dir, segmentBytes, preallocator)) {
       long startNanos = System.nanoTime();
       long measureStartNanos = startNanos + TimeUnit.SECONDS.toNanos(warmupSeconds);
       long measureEndNanos = measureStartNanos + TimeUnit.SECONDS.toNanos(measureSeconds);

@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.synod.server.member.MemberIds;
 import io.synod.server.node.NodeRunner;
 import io.synod.storage.Disk;
+import io.synod.storage.ForceTimingDisk;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -70,7 +71,11 @@ public final class ServerMetrics {
 
   /** {@code disk}, with every fsync of a write-ahead log segment timed. */
   public Disk timeWalFsyncs(Disk disk) {
-    return new FsyncTimingDisk(disk, nanos -> walFsync.observe(nanos / 1e9));
+    return new ForceTimingDisk(
+        disk,
+        ForceTimingDisk::isWalSegment,
+        System::nanoTime,
+        (start, end) -> walFsync.observe((end - start) / 1e9));
   }
 
   /** Records one log entry's apply, which took {@code nanos}. */
