@@ -67,6 +67,7 @@ public final class CompareBench implements Callable<Integer> {
           new Cell("watch-16", Workload.WATCH, 16, 6, 1000, 200, 100));
 
   static final int MEMBERS = 3;
+  private static final int WARMUP_PER_CELL_SECONDS_MIN = 2;
   private static final long PAUSE_BETWEEN_RUNS_MILLIS = 1_000;
   private static final long SYNOD_BUILD_SECONDS_MAX = 900;
   private static final int LOOPBACK_ROUND_TRIPS = 5_000;
@@ -95,14 +96,15 @@ public final class CompareBench implements Callable<Integer> {
   @Option(names = "--seconds", description = "measured seconds per run (default: 10; quick: 3)")
   Integer seconds;
 
-  @Option(names = "--warmup", description = "warm-up seconds per run (default: 3; quick: 1)")
+  @Option(names = "--warmup", description = "warm-up seconds per run (default: 5; quick: 1)")
   Integer warmupSeconds;
 
   @Option(
       names = "--cluster-warmup",
       description =
-          "seconds of puts (16 clients) against each cluster after it starts, not counted, so"
-              + " the first cell does not measure a cold JIT (default: 10; quick: 3; 0: none)")
+          "seconds of load against each cluster after it starts, split over the selected cells'"
+              + " workloads, not counted, so no cell measures a cold JIT (default: 180; quick: 10;"
+              + " 0: none)")
   Integer clusterWarmupSeconds;
 
   @Option(names = "--keys", description = "key space (default: 10000; quick: 1000)")
@@ -220,10 +222,10 @@ public final class CompareBench implements Callable<Integer> {
             cells,
             List.copyOf(kinds),
             seconds != null ? seconds : quick ? 3 : 10,
-            warmupSeconds != null ? warmupSeconds : quick ? 1 : 3,
+            warmupSeconds != null ? warmupSeconds : quick ? 1 : 5,
             keys != null ? keys : quick ? 1000 : 10_000,
             fioSeconds != null ? fioSeconds : quick ? 3 : 10,
-            clusterWarmupSeconds != null ? clusterWarmupSeconds : quick ? 3 : 10);
+            clusterWarmupSeconds != null ? clusterWarmupSeconds : quick ? 10 : 180);
     try {
       for (Cell c : s.cells()) {
         spec(c, s);
@@ -234,8 +236,8 @@ public final class CompareBench implements Callable<Integer> {
     if (s.fioSeconds() < 0 || s.fioSeconds() > 600) {
       throw usage("--fio-seconds must be in 0..600");
     }
-    if (s.clusterWarmupSeconds() < 0 || s.clusterWarmupSeconds() > 600) {
-      throw usage("--cluster-warmup must be in 0..600");
+    if (s.clusterWarmupSeconds() < 0 || s.clusterWarmupSeconds() > 1800) {
+      throw usage("--cluster-warmup must be in 0..1800");
     }
     return s;
   }
@@ -463,27 +465,53 @@ public final class CompareBench implements Callable<Integer> {
     }
   }
 
-  /** Puts against each cluster, not counted: JIT compilation, connection set-up, first segments. */
+  /**
+   * Runs every selected cell's workload against each cluster, not counted, so no cell measures a
+   * cold server: JIT compilation of its code paths (a JVM needs minutes of load before its C2
+   * compiler goes quiet), connection set-up, first WAL segments. The time is split evenly over the
+   * cells, at least {@link #WARMUP_PER_CELL_SECONDS_MIN} each.
+   */
   private void warmUp(List<LocalCluster> clusters, Settings s) throws InterruptedException {
     if (s.clusterWarmupSeconds() == 0) {
       return;
     }
-    LoadSpec spec =
-        new LoadSpec(
-            Workload.PUT, 16, 6, s.keys(), valueBytes, s.clusterWarmupSeconds(), 0, 0, 1, seed);
+    int perCell =
+        Math.max(WARMUP_PER_CELL_SECONDS_MIN, s.clusterWarmupSeconds() / s.cells().size());
     for (LocalCluster c : clusters) {
-      if (shuttingDown) {
-        return;
+      System.err.printf(
+          "compare: warming %s up, %d s of each cell's workload...%n", c.kind().label(), perCell);
+      for (Cell cell : s.cells()) {
+        if (shuttingDown) {
+          return;
+        }
+        LoadSpec cellSpec = spec(cell, s);
+        LoadSpec spec =
+            new LoadSpec(
+                cellSpec.workload(),
+                cellSpec.clients(),
+                cellSpec.conns(),
+                cellSpec.keys(),
+                cellSpec.valueBytes(),
+                perCell,
+                0,
+                cellSpec.ratePerSecond(),
+                cellSpec.keysPerWatcher(),
+                cellSpec.seed());
+        LoadResult r;
+        try {
+          r = LoadRun.run(spec, c.kind().label(), c.endpoints(), LoadRun.Window.NONE);
+        } catch (RuntimeException e) {
+          System.err.printf("compare:   %s: %s%n", cell.name(), e);
+          continue;
+        }
+        System.err.printf(
+            Locale.ROOT,
+            "compare:   %s: %s%n",
+            cell.name(),
+            r.supported()
+                ? String.format(Locale.ROOT, "%.0f ops/s", r.throughput())
+                : r.unsupported());
       }
-      System.err.printf(
-          "compare: warming %s up, %d s of puts...%n", c.kind().label(), spec.seconds());
-      LoadResult r = LoadRun.run(spec, c.kind().label(), c.endpoints(), LoadRun.Window.NONE);
-      System.err.printf(
-          Locale.ROOT,
-          "compare:   %s%n",
-          r.supported()
-              ? String.format(Locale.ROOT, "%.0f puts/s", r.throughput())
-              : r.unsupported());
     }
   }
 

@@ -143,7 +143,7 @@ public final class KvStateMachine implements StateMachine {
   }
 
   /** What {@link #footprintBytes()} counts for each version beyond its key and value. */
-  public static final int VERSION_OVERHEAD_BYTES = 64;
+  public static final int VERSION_OVERHEAD_BYTES = MvccStore.VERSION_OVERHEAD_BYTES;
 
   /** What {@link #footprintBytes()} counts for each lease. */
   public static final int LEASE_OVERHEAD_BYTES = 64;
@@ -152,17 +152,10 @@ public final class KvStateMachine implements StateMachine {
    * An estimate of the space the state takes, for etcd's backend quota and {@code dbSize}: every
    * version still held (live, historical and tombstones not yet compacted away) counts its key, its
    * value and {@link #VERSION_OVERHEAD_BYTES}; every lease {@link #LEASE_OVERHEAD_BYTES}. It
-   * shrinks when a compaction drops history. O(versions): callers measure now and then, not per
-   * write.
+   * shrinks when a compaction drops history. O(1): the store keeps its count as it changes.
    */
   public long footprintBytes() {
-    long bytes = 0;
-    for (Version head : store.index().values()) {
-      for (Version v = head; v != null; v = v.prev) {
-        bytes += v.key.size() + VERSION_OVERHEAD_BYTES + (v.value == null ? 0 : v.value.size());
-      }
-    }
-    return bytes + (long) leases.size() * LEASE_OVERHEAD_BYTES;
+    return store.storedBytes() + (long) leases.size() * LEASE_OVERHEAD_BYTES;
   }
 
   /** A 64-bit hash of the whole state (the snapshot image), for the simulator's checks. */

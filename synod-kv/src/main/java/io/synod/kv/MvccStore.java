@@ -41,6 +41,12 @@ public final class MvccStore {
   private boolean writing;
   private final List<Version> pending = new ArrayList<>();
 
+  /** What {@link #storedBytes()} counts for each version beyond its key and value. */
+  static final int VERSION_OVERHEAD_BYTES = 64;
+
+  /** Sum of {@link #cost} over every version held, kept as versions come and go. */
+  private long storedBytes;
+
   /** The current revision: that of the last write that changed something (1 when empty). */
   public long revision() {
     return revision;
@@ -58,6 +64,28 @@ public final class MvccStore {
 
   RevisionLog log() {
     return log;
+  }
+
+  /**
+   * An estimate of the space the versions take: every version still held (live, historical and
+   * tombstones not yet compacted away) counts its key, its value and {@link
+   * #VERSION_OVERHEAD_BYTES}. Kept up to date by every write and compaction, so O(1).
+   */
+  long storedBytes() {
+    return storedBytes;
+  }
+
+  private static long cost(Version v) {
+    return v.key.size() + VERSION_OVERHEAD_BYTES + (v.value == null ? 0 : v.value.size());
+  }
+
+  /** The cost of {@code v} and every older version chained behind it. */
+  private static long chainCost(Version v) {
+    long bytes = 0;
+    for (; v != null; v = v.prev) {
+      bytes += cost(v);
+    }
+    return bytes;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -186,6 +214,7 @@ public final class MvccStore {
     }
     index.put(v.key, v);
     pending.add(v);
+    storedBytes += cost(v);
     return v;
   }
 
@@ -199,6 +228,7 @@ public final class MvccStore {
     Version t = Version.tombstone(head.key, revision + 1, head);
     index.put(t.key, t);
     pending.add(t);
+    storedBytes += cost(t);
     return t;
   }
 
@@ -262,12 +292,17 @@ public final class MvccStore {
       return;
     }
     if (v.isTombstone()) {
+      storedBytes -= chainCost(v);
       if (after == null) {
         index.remove(key);
       } else {
         after.prev = null;
       }
+      // Detached from the store; the log may still hold it (at exactly rev), where it would lose
+      // its previous version anyway (forgetPreviousAt), so nothing is counted twice.
+      v.prev = null;
     } else {
+      storedBytes -= chainCost(v.prev);
       v.prev = null;
     }
   }
@@ -281,6 +316,7 @@ public final class MvccStore {
     for (int sub = 0; sub < n; sub++) {
       Version v = log.change(rev, sub);
       if (v.prev != null && v.prev.modRevision < rev) {
+        storedBytes -= chainCost(v.prev);
         v.prev = null;
       }
     }
@@ -302,7 +338,9 @@ public final class MvccStore {
         log.firstRevision() == Math.max(2, compactRevision),
         "log starts at %d",
         log.firstRevision());
+    long walked = 0;
     for (Map.Entry<Bytes, Version> e : index.entrySet()) {
+      walked += chainCost(e.getValue());
       Assert.that(
           e.getKey().equals(e.getValue().key), "index key %s holds %s", e.getKey(), e.getValue());
       int atOrBelowCompact = 0;
@@ -320,6 +358,7 @@ public final class MvccStore {
           e.getKey(),
           atOrBelowCompact);
     }
+    Assert.that(walked == storedBytes, "stored bytes counted %d, held %d", storedBytes, walked);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -335,6 +374,7 @@ public final class MvccStore {
     Assert.that(!writing, "restore during a write");
     index.clear();
     pending.clear();
+    storedBytes = 0;
     revision = newRevision;
     compactRevision = newCompactRevision;
     log = new RevisionLog(logFirstRevision);
@@ -344,6 +384,7 @@ public final class MvccStore {
   void restoreBase(Version v) {
     Assert.that(v.prev == null && !index.containsKey(v.key), "base version %s not alone", v);
     index.put(v.key, v);
+    storedBytes += cost(v);
   }
 
   /** The current chain head of {@code key}, for replaying an image. */
@@ -355,6 +396,7 @@ public final class MvccStore {
   void replay(long rev, List<Version> revisionChanges) {
     for (Version v : revisionChanges) {
       index.put(v.key, v);
+      storedBytes += cost(v);
     }
     log.append(rev, revisionChanges);
   }

@@ -24,17 +24,16 @@ import java.util.concurrent.TimeUnit;
  *       learns it and the server stops;
  *   <li>a started member publishes its name and client URLs once (etcd's {@code publish}), again if
  *       the table does not show them;
- *   <li>the store's size is measured now and then (at most once a second; at once when asked, e.g.
- *       by Defragment), and published with the NOSPACE alarm for the {@link SpaceQuota}.
+ *   <li>the store's size (kept by the store as it changes) is published after every turn with the
+ *       NOSPACE alarm for the {@link SpaceQuota}.
  * </ul>
  *
  * <p><b>Threads.</b> {@link #afterTurn} and the methods the services run through {@code
  * NodeRunner.call} run on the loop thread; {@link #sizeBytes()}, {@link #noSpaceRaised()}, {@link
- * #attach}, {@link #raiseNoSpace()} and {@link #measureSoon()} are safe from any thread.
+ * #attach} and {@link #raiseNoSpace()} are safe from any thread.
  */
 public final class ClusterReplica implements LoopHook {
   private static final long PUBLISH_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-  private static final long MEASURE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /**
    * What an empty store counts for: its fixed structures (etcd's empty backend reports about 20 kB
@@ -49,12 +48,7 @@ public final class ClusterReplica implements LoopHook {
   private long seenChanges = -1;
   private boolean publishedOnce;
   private long publishedAtNanos;
-  private long measuredAtNanos;
-  private long measuredAtIndex = -1;
-  private long measuredBytes;
-  private long appliedBytesAtMeasure;
 
-  private volatile boolean measureSoon = true;
   private volatile long sizeBytes;
   private volatile boolean noSpace;
   private volatile List<Alarm> alarms = List.of();
@@ -69,12 +63,12 @@ public final class ClusterReplica implements LoopHook {
     return sm;
   }
 
-  /** The member this replica belongs to; until then the hook only measures. */
+  /** The member this replica belongs to; until then the hook only publishes the size. */
   void attach(ServerContext context) {
     this.ctx = context;
   }
 
-  /** The store's size as last measured (plus what was applied since, roughly). */
+  /** The store's size as of the loop's last turn. */
   long sizeBytes() {
     return sizeBytes;
   }
@@ -91,15 +85,6 @@ public final class ClusterReplica implements LoopHook {
   /** Whether this member is a learner, as of the loop's last turn. */
   boolean isLearner() {
     return learner;
-  }
-
-  /** Measures the store's size at the next turn (after a compaction or a defragment). */
-  void measureSoon() {
-    measureSoon = true;
-    ServerContext c = ctx;
-    if (c != null) {
-      c.runner().wake();
-    }
   }
 
   /** Proposes this member's NOSPACE alarm (etcd raises it when a write would pass the quota). */
@@ -123,7 +108,7 @@ public final class ClusterReplica implements LoopHook {
     if (c != null) {
       maybePublish(c, loop.node(), table, nowNanos);
     }
-    maybeMeasure(loop.node(), nowNanos);
+    sizeBytes = EMPTY_STORE_BYTES + sm.kv().footprintBytes();
     noSpace = table.hasAlarm(Alarm.Type.NOSPACE);
     if (!alarms.equals(table.alarms())) {
       alarms = table.alarms();
@@ -156,21 +141,5 @@ public final class ClusterReplica implements LoopHook {
     Bytes command =
         ClusterCommand.encode(new ClusterCommand.Publish(self, c.config().name(), clientUrls));
     c.proposer().propose(command);
-  }
-
-  private void maybeMeasure(RaftNode node, long nowNanos) {
-    boolean due =
-        measureSoon
-            || (node.appliedIndex() != measuredAtIndex
-                && nowNanos - measuredAtNanos >= MEASURE_INTERVAL_NANOS);
-    if (due) {
-      measureSoon = false;
-      measuredAtNanos = nowNanos;
-      measuredAtIndex = node.appliedIndex();
-      measuredBytes = sm.kv().footprintBytes();
-      appliedBytesAtMeasure = sm.appliedBytes();
-    }
-    // Between measurements, what was applied since counts in full (an upper bound).
-    sizeBytes = EMPTY_STORE_BYTES + measuredBytes + (sm.appliedBytes() - appliedBytesAtMeasure);
   }
 }

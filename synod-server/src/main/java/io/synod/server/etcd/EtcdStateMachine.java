@@ -38,9 +38,6 @@ public final class EtcdStateMachine implements StateMachine {
   private final KvStateMachine kv;
   private final ClusterTable table = new ClusterTable();
 
-  /** Payload bytes of the normal entries applied so far (local; for quota estimates). */
-  private long appliedBytes;
-
   private volatile LongConsumer applyTimer;
 
   public EtcdStateMachine(KvStateMachine kv) {
@@ -63,11 +60,6 @@ public final class EtcdStateMachine implements StateMachine {
     applyTimer = listener;
   }
 
-  /** Payload bytes of the normal entries applied so far, for estimates between measurements. */
-  public long appliedBytes() {
-    return appliedBytes;
-  }
-
   @Override
   public Bytes apply(Entry entry) {
     LongConsumer timer = applyTimer;
@@ -81,7 +73,6 @@ public final class EtcdStateMachine implements StateMachine {
   }
 
   private Bytes applyEntry(Entry entry) {
-    appliedBytes += entry.data().size();
     if (entry.type() == EntryType.CONF_CHANGE) {
       ConfChange change;
       try {

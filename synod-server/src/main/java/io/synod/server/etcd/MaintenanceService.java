@@ -203,7 +203,6 @@ final class MaintenanceService implements MaintenanceGrpc.AsyncService {
                   if (!(outcome instanceof ProposalOutcome.Applied a)) {
                     throw EtcdEdge.notApplied(outcome);
                   }
-                  cluster.measureSoon();
                   return alarmResponse(ClusterCommand.decodeAlarms(a.result()));
                 });
       default:
@@ -236,9 +235,8 @@ final class MaintenanceService implements MaintenanceGrpc.AsyncService {
     return b.build();
   }
 
-  /** Nothing to rewrite (the store is in memory); the size is measured again at once. */
+  /** Nothing to rewrite (the store is in memory, its size always current). */
   CompletableFuture<DefragmentResponse> defragment(DefragmentRequest request) {
-    cluster.measureSoon();
     return edge.ctx.runner().call(loop -> DefragmentResponse.getDefaultInstance());
   }
 
