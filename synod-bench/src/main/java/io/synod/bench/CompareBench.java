@@ -107,6 +107,13 @@ public final class CompareBench implements Callable<Integer> {
               + " 0: none)")
   Integer clusterWarmupSeconds;
 
+  @Option(
+      names = "--rss-keys",
+      description =
+          "after the matrix, fresh clusters get this many keys written once and their members'"
+              + " resident set is read (default: 1000000; quick: 100000; 0: skip)")
+  Integer rssKeys;
+
   @Option(names = "--keys", description = "key space (default: 10000; quick: 1000)")
   Integer keys;
 
@@ -194,7 +201,8 @@ public final class CompareBench implements Callable<Integer> {
       int warmupSeconds,
       int keys,
       int fioSeconds,
-      int clusterWarmupSeconds) {}
+      int clusterWarmupSeconds,
+      int rssKeys) {}
 
   Settings settings() {
     List<Cell> cells = select(cellNames);
@@ -225,7 +233,8 @@ public final class CompareBench implements Callable<Integer> {
             warmupSeconds != null ? warmupSeconds : quick ? 1 : 5,
             keys != null ? keys : quick ? 1000 : 10_000,
             fioSeconds != null ? fioSeconds : quick ? 3 : 10,
-            clusterWarmupSeconds != null ? clusterWarmupSeconds : quick ? 10 : 180);
+            clusterWarmupSeconds != null ? clusterWarmupSeconds : quick ? 10 : 180,
+            rssKeys != null ? rssKeys : quick ? 100_000 : 1_000_000);
     try {
       for (Cell c : s.cells()) {
         spec(c, s);
@@ -235,6 +244,9 @@ public final class CompareBench implements Callable<Integer> {
     }
     if (s.fioSeconds() < 0 || s.fioSeconds() > 600) {
       throw usage("--fio-seconds must be in 0..600");
+    }
+    if (s.rssKeys() < 0 || s.rssKeys() > LoadSpec.KEYS_MAX) {
+      throw usage("--rss-keys must be in 0.." + LoadSpec.KEYS_MAX);
     }
     if (s.clusterWarmupSeconds() < 0 || s.clusterWarmupSeconds() > 1800) {
       throw usage("--cluster-warmup must be in 0..1800");
@@ -419,17 +431,60 @@ public final class CompareBench implements Callable<Integer> {
       rss.add(c.peakRssKib());
     }
     stopClusters();
+    List<RssFill> fills = fill(root, runDir, s);
+    if (shuttingDown) {
+      return 130;
+    }
     String table = CompareTable.table(rows);
-    String rssTable = CompareTable.rssTable(names, rss);
+    String rssTable = CompareTable.rssTable(names, rss) + "\n" + RssFill.table(fills);
     System.out.println();
     System.out.print(table);
     System.out.println();
     System.out.print(rssTable);
     if (!noSave) {
       Path dir = resultsDir != null ? resultsDir : root.resolve("bench/results");
+      for (RssFill f : fills) {
+        runJson.add("    " + new Json().put("cell", "rss-fill").raw("fill", f.toJson().toString()));
+      }
       save(dir, machine, fio, loopback, versions, s, runJson, names, rss, table, rssTable);
     }
     return 0;
+  }
+
+  /**
+   * The memory figure: one fresh cluster of each kind at a time gets {@code --rss-keys} keys
+   * written once; see {@link RssFill}. A failure is reported and skipped.
+   */
+  private List<RssFill> fill(Path root, Path runDir, Settings s) throws InterruptedException {
+    List<RssFill> fills = new ArrayList<>();
+    if (s.rssKeys() == 0) {
+      return fills;
+    }
+    for (LocalCluster.Kind kind : s.targets()) {
+      if (shuttingDown) {
+        break;
+      }
+      System.err.printf(
+          Locale.ROOT,
+          "compare: fresh %s cluster, writing %,d keys once...%n",
+          kind.label(),
+          s.rssKeys());
+      try {
+        LocalCluster c = startClusters(root, runDir.resolve("rss"), List.of(kind)).get(0);
+        RssFill f = RssFill.run(c, s.rssKeys(), valueBytes, seed);
+        System.err.printf(
+            Locale.ROOT,
+            "compare:   %.1f s to write; RSS per member %s KiB%n",
+            f.fillSeconds(),
+            f.rssKib());
+        fills.add(f);
+      } catch (IOException | RuntimeException e) {
+        System.err.println("compare:   " + kind.label() + " fill failed: " + e);
+      } finally {
+        stopClusters();
+      }
+    }
+    return fills;
   }
 
   private List<LocalCluster> startClusters(Path root, Path runDir, List<LocalCluster.Kind> kinds)
@@ -796,7 +851,7 @@ public final class CompareBench implements Callable<Integer> {
             Locale.ROOT,
             "- %d members each on loopback, default durability (both fsync their log before"
                 + " acknowledging); the load generator in the driver's JVM on the same cores;"
-                + " %d s of puts against each cluster after its start (not counted); %d s"
+                + " %d s of the cells' workloads against each cluster after its start (not counted); %d s"
                 + " warm-up + %d s measured per run; %d keys, %d-byte values; per cell: %s%n",
             MEMBERS,
             s.clusterWarmupSeconds(),

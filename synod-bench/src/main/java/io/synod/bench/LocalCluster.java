@@ -57,6 +57,8 @@ final class LocalCluster implements AutoCloseable {
   private final List<Member> members;
   private final List<String> endpoints;
 
+  private final List<Path> dataDirs = new ArrayList<>();
+
   private LocalCluster(Kind kind, List<Member> members, List<String> endpoints) {
     this.kind = kind;
     this.members = members;
@@ -148,6 +150,7 @@ final class LocalCluster implements AutoCloseable {
         // Only the flags count: an ETCD_* variable would change either server behind our back.
         env.keySet().removeIf(k -> k.startsWith("ETCD_"));
         members.add(new Member(name, pb.start(), log));
+        cluster.dataDirs.add(dataRoot.resolve(name));
         endpoints.add("127.0.0.1:" + (clientBase + i));
       }
     } catch (IOException | RuntimeException e) {
@@ -165,6 +168,11 @@ final class LocalCluster implements AutoCloseable {
     return List.copyOf(endpoints);
   }
 
+  /** Each member's data directory. */
+  List<Path> dataDirs() {
+    return List.copyOf(dataDirs);
+  }
+
   List<Long> pids() {
     return members.stream().map(m -> m.process().pid()).toList();
   }
@@ -180,6 +188,11 @@ final class LocalCluster implements AutoCloseable {
       sum += t;
     }
     return sum;
+  }
+
+  /** Each member's current resident set (VmRSS) in KiB, -1 for a member that is gone. */
+  List<Long> rssKib() {
+    return members.stream().map(m -> ProcStats.rssKib(m.process().pid())).toList();
   }
 
   /** Each member's peak resident set (VmHWM) in KiB, -1 for a member that is gone. */

@@ -36,6 +36,18 @@ final class ProcStats {
     }
   }
 
+  /** The current resident set of {@code pid} in KiB; -1 if unknown. */
+  static long rssKib(long pid) {
+    try {
+      return parseStatusKib(
+          Files.readAllLines(
+              Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8),
+          "VmRSS:");
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /**
    * utime + stime from a {@code /proc/<pid>/stat} line. The command name (field 2) is in
    * parentheses and may itself hold spaces and parentheses, so fields are counted from the last
@@ -56,9 +68,14 @@ final class ProcStats {
 
   /** VmHWM in KiB from the lines of {@code /proc/<pid>/status}; -1 if absent. */
   static long parseVmHwmKib(List<String> status) {
+    return parseStatusKib(status, "VmHWM:");
+  }
+
+  /** The KiB figure of the {@code field} line of {@code /proc/<pid>/status}; -1 if absent. */
+  static long parseStatusKib(List<String> status, String field) {
     for (String line : status) {
-      if (line.startsWith("VmHWM:")) {
-        String[] f = line.substring("VmHWM:".length()).trim().split("\\s+");
+      if (line.startsWith(field)) {
+        String[] f = line.substring(field.length()).trim().split("\\s+");
         return Long.parseLong(f[0]);
       }
     }
