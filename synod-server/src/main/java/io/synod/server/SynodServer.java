@@ -32,7 +32,9 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -353,11 +355,18 @@ public final class SynodServer implements AutoCloseable {
     MemberEndpoints.register(router, ctx.runner(), options.healthTimeout());
     MetricsEndpoint.register(router, ctx.metrics(), ctx.executor());
     List<ServerServiceDefinition> services = new ArrayList<>();
+    Set<String> nonBlocking = new HashSet<>();
     ClientApi.Registry registry =
         new ClientApi.Registry() {
           @Override
           public void grpc(ServerServiceDefinition service) {
             services.add(service);
+          }
+
+          @Override
+          public void grpcNonBlocking(ServerServiceDefinition service) {
+            services.add(service);
+            nonBlocking.add(service.getServiceDescriptor().getName());
           }
 
           @Override
@@ -382,6 +391,7 @@ public final class SynodServer implements AutoCloseable {
                 options.sniffTimeout(),
                 options.grpcThreads()),
             services,
+            nonBlocking,
             router);
     try {
       return server.start();

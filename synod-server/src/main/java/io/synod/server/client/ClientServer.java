@@ -1,6 +1,9 @@
 package io.synod.server.client;
 
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.InternalNettyServerCredentials;
@@ -12,6 +15,8 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  *
  * gRPC services run on a fixed pool of threads (never gRPC's unbounded default); they must not
- * block on the replica loop but chain on its futures.
+ * block on the replica loop but chain on its futures. Services named non-blocking run on Netty's
+ * threads instead, saving a hand-over per call.
  */
 public final class ClientServer implements AutoCloseable {
   /**
@@ -62,6 +68,19 @@ public final class ClientServer implements AutoCloseable {
 
   /** Prepares the server; {@link #start()} binds it. */
   public ClientServer(Options options, List<ServerServiceDefinition> services, HttpRouter router) {
+    this(options, services, Set.of(), router);
+  }
+
+  /**
+   * As above; calls of the services named in {@code nonBlockingServices} run on Netty's threads
+   * (their handlers must never block).
+   */
+  public ClientServer(
+      Options options,
+      List<ServerServiceDefinition> services,
+      Set<String> nonBlockingServices,
+      HttpRouter router) {
+    Set<String> direct = Set.copyOf(nonBlockingServices);
     AtomicInteger n = new AtomicInteger();
     this.executor =
         Executors.newFixedThreadPool(
@@ -89,7 +108,18 @@ public final class ClientServer implements AutoCloseable {
         // The sniffer closes connections that show no protocol in time; an HTTP/1.1 connection
         // never completes gRPC's handshake, so gRPC's own handshake timeout must not apply.
         .handshakeTimeout(Long.MAX_VALUE, TimeUnit.MILLISECONDS)
-        .executor(executor)
+        // gRPC looks the method up on the default executor and only then asks the supplier, so
+        // the default is Netty's thread and the supplier moves every other service to the pool.
+        .directExecutor()
+        .callExecutor(
+            new ServerCallExecutorSupplier() {
+              @Override
+              public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                return direct.contains(call.getMethodDescriptor().getServiceName())
+                    ? null
+                    : executor;
+              }
+            })
         .addService(health.getHealthService());
     for (ServerServiceDefinition s : services) {
       b.addService(s);

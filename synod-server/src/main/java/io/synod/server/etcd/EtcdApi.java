@@ -86,7 +86,7 @@ public final class EtcdApi {
           var learners = new LearnerGuard(cluster::isLearner);
           KvService kv = new KvService(edge);
           LeaseService lease = new LeaseService(edge);
-          registry.grpc(
+          registry.grpcNonBlocking(
               ServerInterceptors.intercept(
                   io.etcd.jetcd.api.KVGrpc.bindService(kv), requireLeader, learners));
           registry.grpc(

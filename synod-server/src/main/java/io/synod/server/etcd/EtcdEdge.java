@@ -44,12 +44,21 @@ final class EtcdEdge {
   /** etcd's ReqTimeout: 5 s plus two election timeouts. */
   final Duration requestTimeout;
 
+  /** Fails writes that outlive {@link #requestTimeout}. */
+  private final RequestDeadlines deadlines;
+
   EtcdEdge(ServerContext ctx, KvReplica replica, WriteQuota quota) {
     this.ctx = ctx;
     this.replica = replica;
     this.validator = new RequestValidator(ctx.config().maxTxnOps(), ctx.config().maxRequestBytes());
     this.quota = quota;
     this.requestTimeout = Duration.ofMillis(5_000 + 2 * ctx.config().electionMillis());
+    this.deadlines =
+        new RequestDeadlines(
+            requestTimeout.toNanos(),
+            System::nanoTime,
+            CompletableFuture.delayedExecutor(
+                RequestDeadlines.SWEEP_PERIOD_MILLIS, TimeUnit.MILLISECONDS, ctx.executor()));
   }
 
   Executor executor() {
@@ -88,9 +97,8 @@ final class EtcdEdge {
     if (invalid.isPresent()) {
       return CompletableFuture.failedFuture(EtcdErrors.of(invalid.get()));
     }
-    return ctx.proposer()
-        .propose(KvCodec.encode(command))
-        .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+    return deadlines
+        .within(ctx.proposer().propose(KvCodec.encode(command)))
         .thenApply(EtcdEdge::outcome);
   }
 

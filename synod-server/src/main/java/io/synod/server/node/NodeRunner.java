@@ -58,6 +58,9 @@ import java.util.logging.Logger;
 public final class NodeRunner implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(NodeRunner.class.getName());
 
+  /** The most future completions one task of the completion executor runs. */
+  private static final int COMPLETIONS_PER_TASK = 32;
+
   /**
    * Knobs of a runner.
    *
@@ -118,6 +121,9 @@ public final class NodeRunner implements AutoCloseable {
 
   /** Work that reached the loop and waits for its callback; loop thread only. */
   private final Set<Task> inLoop = new LinkedHashSet<>();
+
+  /** Future completions made during the current turn, handed over at its end; loop thread only. */
+  private final List<Runnable> turnCompletions = new ArrayList<>();
 
   /**
    * Prepares a runner for {@code loop}, which must not be used by anyone else from now on. Call
@@ -370,10 +376,38 @@ public final class NodeRunner implements AutoCloseable {
   }
 
   private <T> void complete(CompletableFuture<T> f, T value) {
+    if (Thread.currentThread() == thread) {
+      turnCompletions.add(() -> f.complete(value));
+      return;
+    }
+    execute(() -> f.complete(value));
+  }
+
+  /**
+   * Hands the completions of the turn that just ended to the completion executor, a few tasks for
+   * all of them rather than one each: under load one turn answers hundreds of proposals, and a task
+   * per answer would cost a thread hand-over per request.
+   */
+  private void flushCompletions() {
+    int n = turnCompletions.size();
+    for (int from = 0; from < n; from += COMPLETIONS_PER_TASK) {
+      List<Runnable> chunk =
+          List.copyOf(turnCompletions.subList(from, Math.min(n, from + COMPLETIONS_PER_TASK)));
+      execute(
+          () -> {
+            for (Runnable r : chunk) {
+              r.run();
+            }
+          });
+    }
+    turnCompletions.clear();
+  }
+
+  private void execute(Runnable completion) {
     try {
-      completions.execute(() -> f.complete(value));
+      completions.execute(completion);
     } catch (RejectedExecutionException e) {
-      f.complete(value);
+      completion.run();
     }
   }
 
@@ -395,6 +429,7 @@ public final class NodeRunner implements AutoCloseable {
         int handled = drainOnce();
         boolean more = !stopping && hook.afterTurn(loop, clock.monotonicNanos());
         publish(true);
+        flushCompletions();
         if (handled == 0 && !more) {
           sleepUntil(nextTick);
         }
@@ -407,6 +442,7 @@ public final class NodeRunner implements AutoCloseable {
       stopped = true;
       abandonAll(failure == null ? "node stopped" : "node failed: " + failure);
       publish(false);
+      flushCompletions();
     }
     if (failure != null) {
       onFatal.accept(failure);
