@@ -298,9 +298,6 @@ public final class MvccStore {
       } else {
         after.prev = null;
       }
-      // Detached from the store; the log may still hold it (at exactly rev), where it would lose
-      // its previous version anyway (forgetPreviousAt), so nothing is counted twice.
-      v.prev = null;
     } else {
       storedBytes -= chainCost(v.prev);
       v.prev = null;
@@ -316,10 +313,24 @@ public final class MvccStore {
     for (int sub = 0; sub < n; sub++) {
       Version v = log.change(rev, sub);
       if (v.prev != null && v.prev.modRevision < rev) {
-        storedBytes -= chainCost(v.prev);
+        // A version the cut above already dropped with its chain (a key put, then deleted, in
+        // the same revision) was counted out then.
+        if (held(v)) {
+          storedBytes -= chainCost(v.prev);
+        }
         v.prev = null;
       }
     }
+  }
+
+  /** Whether {@code v} is still in its key's chain. */
+  private boolean held(Version v) {
+    for (Version h = index.get(v.key); h != null && h.modRevision >= v.modRevision; h = h.prev) {
+      if (h == v) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

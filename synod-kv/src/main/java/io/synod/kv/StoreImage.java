@@ -29,11 +29,17 @@ import java.util.zip.CRC32C;
 final class StoreImage {
   private static final int VERSION = 1;
 
+  /** The largest buffer allocated up front; a larger image grows it as it goes. */
+  private static final int IMAGE_PRESIZE_MAX = 1 << 30;
+
   private StoreImage() {}
 
   static Bytes write(MvccStore store, LeaseTable leases) {
     RevisionLog log = store.log();
-    ByteWriter w = new ByteWriter(1024 + log.changeCount() * 48);
+    // Sized once from the store's own count (key + value + 64 bytes per version held, more than a
+    // version's varints take), so a large image is not copied at every doubling.
+    long bound = 1024 + store.storedBytes() + (long) leases.size() * 32;
+    ByteWriter w = new ByteWriter((int) Math.min(bound, IMAGE_PRESIZE_MAX));
     w.writeByte(VERSION).writeSigned(store.revision()).writeSigned(store.compactRevision());
     w.writeSigned(log.firstRevision());
     List<Version> base = new ArrayList<>();

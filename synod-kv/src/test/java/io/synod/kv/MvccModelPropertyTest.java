@@ -28,6 +28,7 @@ class MvccModelPropertyTest {
   void stateMachineAgreesWithTheNaiveModel(@ForAll("seeds") List<Long> seeds) {
     Kv kv = new Kv();
     ModelKv model = new ModelKv();
+    List<String> done = new ArrayList<>();
     for (long seed : seeds) {
       CommandGenerator gen = new CommandGenerator(seed, model);
       KvCommand command = gen.next();
@@ -39,6 +40,12 @@ class MvccModelPropertyTest {
       long index = kv.index + 1;
       KvResponse expected = model.apply(command, index);
       KvResponse actual = kv.apply(command);
+      done.add(command + " -> " + actual);
+      try {
+        kv.sm.store().checkInvariants();
+      } catch (AssertionError e) {
+        throw new AssertionError("after\n" + String.join("\n", done), e);
+      }
       assertThat(actual).as("apply %s", command).isEqualTo(expected);
       assertThat(kv.sm.revision()).isEqualTo(model.revision());
       assertThat(kv.sm.compactRevision()).isEqualTo(model.compact);

@@ -83,6 +83,9 @@ final class PeerLink {
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .disableRetry()
+            // Callbacks only set flags, schedule a drain or complete a forward's future (whose
+            // continuations never block), so they run on Netty's thread: no hand-over per reply.
+            .directExecutor()
             .build();
   }
 
