@@ -149,6 +149,9 @@ final class LocalCluster implements AutoCloseable {
         Map<String, String> env = pb.environment();
         // Only the flags count: an ETCD_* variable would change either server behind our back.
         env.keySet().removeIf(k -> k.startsWith("ETCD_"));
+        // The driver built Synod before (bin/synod --version); members must not each build again
+        // if sources change meanwhile: three builds in one tree at once break each other.
+        env.put("SYNOD_NO_BUILD", "1");
         members.add(new Member(name, pb.start(), log));
         cluster.dataDirs.add(dataRoot.resolve(name));
         endpoints.add("127.0.0.1:" + (clientBase + i));

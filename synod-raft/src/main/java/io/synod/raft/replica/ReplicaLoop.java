@@ -369,10 +369,25 @@ public final class ReplicaLoop {
     }
   }
 
+  /**
+   * Entries this member waits beyond the snapshot count: up to a tenth of it, fixed per member id.
+   * Members that apply the same log would otherwise all snapshot at the same index, and while the
+   * state machine is serialized their loops stall together, so nothing commits; staggered, a
+   * follower's snapshot leaves the leader and the other voters committing.
+   */
+  private long snapshotStagger() {
+    long spread = config.snapshotEntries() / 10;
+    if (spread == 0) {
+      return 0;
+    }
+    long h = node.id() * 0x9E3779B97F4A7C15L;
+    return Math.floorMod(h ^ (h >>> 32), spread);
+  }
+
   private void maybeSnapshot() {
     long applied = node.appliedIndex();
     long snapshotIndex = store.snapshotMeta().index();
-    boolean due = applied - snapshotIndex >= config.snapshotEntries();
+    boolean due = applied - snapshotIndex >= config.snapshotEntries() + snapshotStagger();
     if (buggify.fires("loop.snapshot-late")) {
       due = false;
     } else if (applied > snapshotIndex && buggify.fires("loop.snapshot-early")) {
