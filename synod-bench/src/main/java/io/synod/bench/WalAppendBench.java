@@ -4,12 +4,13 @@ import io.synod.common.Bytes;
 import io.synod.raft.Entry;
 import io.synod.storage.Disk;
 import io.synod.storage.DiskFile;
+import io.synod.storage.ForwardingDisk;
+import io.synod.storage.ForwardingDiskFile;
 import io.synod.storage.RealDisk;
 import io.synod.storage.WalRecord.EntryRecord;
 import io.synod.storage.WalWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -126,83 +127,20 @@ public class WalAppendBench {
   }
 
   /** A {@link Disk} whose fsyncs (of files and of directories) do nothing. */
-  private static final class NoSyncDisk implements Disk {
-    private final Disk delegate;
-
+  private static final class NoSyncDisk extends ForwardingDisk {
     NoSyncDisk(Disk delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public boolean exists(Path path) {
-      return delegate.exists(path);
-    }
-
-    @Override
-    public boolean isDirectory(Path path) {
-      return delegate.isDirectory(path);
-    }
-
-    @Override
-    public void createDirectories(Path path) {
-      delegate.createDirectories(path);
-    }
-
-    @Override
-    public List<String> list(Path path) {
-      return delegate.list(path);
+      super(delegate);
     }
 
     @Override
     public DiskFile open(Path path, boolean create) {
-      DiskFile file = delegate.open(path, create);
-      return new DiskFile() {
-        @Override
-        public int read(ByteBuffer dst, long position) {
-          return file.read(dst, position);
-        }
-
-        @Override
-        public void write(ByteBuffer src, long position) {
-          file.write(src, position);
-        }
-
+      return new ForwardingDiskFile(delegate.open(path, create)) {
         @Override
         public void force() {}
-
-        @Override
-        public long size() {
-          return file.size();
-        }
-
-        @Override
-        public void truncate(long size) {
-          file.truncate(size);
-        }
-
-        @Override
-        public void close() {
-          file.close();
-        }
       };
     }
 
     @Override
-    public void rename(Path from, Path to) {
-      delegate.rename(from, to);
-    }
-
-    @Override
-    public void delete(Path path) {
-      delegate.delete(path);
-    }
-
-    @Override
     public void syncDirectory(Path path) {}
-
-    @Override
-    public AutoCloseable lock(Path path) {
-      return delegate.lock(path);
-    }
   }
 }

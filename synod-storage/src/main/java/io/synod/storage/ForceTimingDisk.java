@@ -1,8 +1,6 @@
 package io.synod.storage;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -14,21 +12,20 @@ import java.util.function.Predicate;
  *
  * <p>Thread-safe if the listener is.
  */
-public final class ForceTimingDisk implements Disk {
+public final class ForceTimingDisk extends ForwardingDisk {
   /** Told of each timed fsync. */
   @FunctionalInterface
   public interface Listener {
     void forced(long startNanos, long endNanos);
   }
 
-  private final Disk delegate;
   private final Predicate<Path> timed;
   private final LongSupplier nanoClock;
   private final Listener listener;
 
   public ForceTimingDisk(
       Disk delegate, Predicate<Path> timed, LongSupplier nanoClock, Listener listener) {
-    this.delegate = delegate;
+    super(delegate);
     this.timed = timed;
     this.nanoClock = nanoClock;
     this.listener = listener;
@@ -41,88 +38,21 @@ public final class ForceTimingDisk implements Disk {
   }
 
   @Override
-  public boolean exists(Path path) {
-    return delegate.exists(path);
-  }
-
-  @Override
-  public boolean isDirectory(Path path) {
-    return delegate.isDirectory(path);
-  }
-
-  @Override
-  public void createDirectories(Path dir) {
-    delegate.createDirectories(dir);
-  }
-
-  @Override
-  public List<String> list(Path dir) {
-    return delegate.list(dir);
-  }
-
-  @Override
   public DiskFile open(Path path, boolean create) {
     DiskFile file = delegate.open(path, create);
     return timed.test(path) ? new TimedFile(file) : file;
   }
 
-  @Override
-  public void rename(Path from, Path to) {
-    delegate.rename(from, to);
-  }
-
-  @Override
-  public void delete(Path path) {
-    delegate.delete(path);
-  }
-
-  @Override
-  public void syncDirectory(Path dir) {
-    delegate.syncDirectory(dir);
-  }
-
-  @Override
-  public AutoCloseable lock(Path path) {
-    return delegate.lock(path);
-  }
-
-  private final class TimedFile implements DiskFile {
-    private final DiskFile file;
-
+  private final class TimedFile extends ForwardingDiskFile {
     TimedFile(DiskFile file) {
-      this.file = file;
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) {
-      return file.read(dst, position);
-    }
-
-    @Override
-    public void write(ByteBuffer src, long position) {
-      file.write(src, position);
+      super(file);
     }
 
     @Override
     public void force() {
       long start = nanoClock.getAsLong();
-      file.force();
+      delegate.force();
       listener.forced(start, nanoClock.getAsLong());
-    }
-
-    @Override
-    public long size() {
-      return file.size();
-    }
-
-    @Override
-    public void truncate(long size) {
-      file.truncate(size);
-    }
-
-    @Override
-    public void close() {
-      file.close();
     }
   }
 }

@@ -281,91 +281,38 @@ class FileLogStoreRecoveryTest {
   }
 
   /** The real disk, logging every create, write and force by file name. */
-  private static final class OperationLog implements Disk {
+  private static final class OperationLog extends ForwardingDisk {
     final List<String> operations = new ArrayList<>();
-    private final Disk real = RealDisk.INSTANCE;
 
-    @Override
-    public boolean exists(Path path) {
-      return real.exists(path);
-    }
-
-    @Override
-    public boolean isDirectory(Path path) {
-      return real.isDirectory(path);
-    }
-
-    @Override
-    public void createDirectories(Path dir) {
-      real.createDirectories(dir);
-    }
-
-    @Override
-    public List<String> list(Path dir) {
-      return real.list(dir);
+    OperationLog() {
+      super(RealDisk.INSTANCE);
     }
 
     @Override
     public DiskFile open(Path path, boolean create) {
       String name = path.getFileName().toString();
-      if (create && !real.exists(path)) {
+      if (create && !delegate.exists(path)) {
         operations.add("create " + name);
       }
-      DiskFile file = real.open(path, create);
-      return new DiskFile() {
-        @Override
-        public int read(ByteBuffer dst, long position) {
-          return file.read(dst, position);
-        }
-
+      return new ForwardingDiskFile(delegate.open(path, create)) {
         @Override
         public void write(ByteBuffer src, long position) {
           operations.add("write " + name);
-          file.write(src, position);
+          super.write(src, position);
         }
 
         @Override
         public void force() {
           operations.add("force " + name);
-          file.force();
-        }
-
-        @Override
-        public long size() {
-          return file.size();
+          super.force();
         }
 
         @Override
         public void truncate(long size) {
           operations.add("write " + name);
-          file.truncate(size);
-        }
-
-        @Override
-        public void close() {
-          file.close();
+          super.truncate(size);
         }
       };
-    }
-
-    @Override
-    public void rename(Path from, Path to) {
-      real.rename(from, to);
-    }
-
-    @Override
-    public void delete(Path path) {
-      real.delete(path);
-    }
-
-    @Override
-    public void syncDirectory(Path dir) {
-      real.syncDirectory(dir);
-    }
-
-    @Override
-    public AutoCloseable lock(Path path) {
-      return real.lock(path);
     }
   }
 
