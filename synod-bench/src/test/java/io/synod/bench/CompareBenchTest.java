@@ -36,8 +36,10 @@ class CompareBenchTest {
   void quickShrinksDurationAndKeysButExplicitOptionsWin() {
     CompareBench.Settings full = parse().settings();
     assertThat(full.seconds()).isEqualTo(10);
-    assertThat(full.warmupSeconds()).isEqualTo(3);
+    assertThat(full.warmupSeconds()).isEqualTo(5);
     assertThat(full.keys()).isEqualTo(10_000);
+    assertThat(full.clusterWarmupSeconds()).isEqualTo(180);
+    assertThat(full.rssKeys()).isEqualTo(1_000_000);
     assertThat(full.cells()).isEqualTo(CompareBench.MATRIX);
     assertThat(full.targets()).containsExactly(LocalCluster.Kind.SYNOD, LocalCluster.Kind.ETCD);
 
@@ -46,6 +48,14 @@ class CompareBenchTest {
     assertThat(quick.warmupSeconds()).isEqualTo(1);
     assertThat(quick.keys()).isEqualTo(1000);
     assertThat(quick.fioSeconds()).isEqualTo(3);
+    assertThat(quick.clusterWarmupSeconds()).isEqualTo(10);
+    assertThat(quick.rssKeys()).isEqualTo(100_000);
+
+    CompareBench.Settings none = parse("--quick", "--rss-keys", "0").settings();
+    assertThat(none.rssKeys()).isZero();
+    assertThatThrownBy(() -> parse("--rss-keys", "-1").settings())
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("--rss-keys");
   }
 
   @Test
