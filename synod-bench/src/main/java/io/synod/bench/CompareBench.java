@@ -539,19 +539,7 @@ public final class CompareBench implements Callable<Integer> {
         if (shuttingDown) {
           return;
         }
-        LoadSpec cellSpec = spec(cell, s);
-        LoadSpec spec =
-            new LoadSpec(
-                cellSpec.workload(),
-                cellSpec.clients(),
-                cellSpec.conns(),
-                cellSpec.keys(),
-                cellSpec.valueBytes(),
-                perCell,
-                0,
-                cellSpec.ratePerSecond(),
-                cellSpec.keysPerWatcher(),
-                cellSpec.seed());
+        LoadSpec spec = spec(cell, s).withDurations(perCell, 0);
         LoadResult r;
         try {
           r = LoadRun.run(spec, c.kind().label(), c.endpoints(), LoadRun.Window.NONE);

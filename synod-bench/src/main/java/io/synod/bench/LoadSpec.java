@@ -54,6 +54,21 @@ record LoadSpec(
             + " for watch (the send time rides in it)");
   }
 
+  /** The same run with another measured window and warm-up. */
+  LoadSpec withDurations(int newSeconds, int newWarmupSeconds) {
+    return new LoadSpec(
+        workload,
+        clients,
+        conns,
+        keys,
+        valueBytes,
+        newSeconds,
+        newWarmupSeconds,
+        ratePerSecond,
+        keysPerWatcher,
+        seed);
+  }
+
   boolean openLoop() {
     return ratePerSecond > 0;
   }

@@ -10,16 +10,13 @@ import io.synod.storage.RealDisk;
 import io.synod.storage.WalRecord.EntryRecord;
 import io.synod.storage.WalWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -97,9 +94,7 @@ public class WalAppendBench {
     } finally {
       wal.close();
       preallocator.shutdownNow();
-      try (Stream<Path> paths = Files.walk(dir)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(WalAppendBench::delete);
-      }
+      WalBench.deleteTree(dir);
     }
   }
 
@@ -110,14 +105,6 @@ public class WalAppendBench {
       wal.releaseUpTo(index);
     }
     return ticket;
-  }
-
-  private static void delete(Path p) {
-    try {
-      Files.delete(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static void check(boolean condition, String message) {
