@@ -100,6 +100,32 @@ public final class MemoryLogStore implements LogStore {
     return entries.get((int) (index - offset)).term();
   }
 
+  /** The entry at {@code index}, for {@code firstIndex() <= index <= lastIndex()}. */
+  public Entry entry(long index) {
+    long offset = entries.get(0).index();
+    Assert.that(
+        index > offset && index <= lastIndex(),
+        "entry(%d) outside (%d, %d]",
+        index,
+        offset,
+        lastIndex());
+    return entries.get((int) (index - offset));
+  }
+
+  /**
+   * Puts {@code e} in place of the entry with its index, which must have the same term and type:
+   * for a store that keeps the payloads of older entries elsewhere and only a stand-in here.
+   */
+  public void replace(Entry e) {
+    Entry old = entry(e.index());
+    Assert.that(
+        old.term() == e.term() && old.type() == e.type(),
+        "replace(%s) of a different entry %s",
+        e,
+        old);
+    entries.set((int) (e.index() - entries.get(0).index()), e);
+  }
+
   @Override
   public List<Entry> entries(long from, long toExclusive, long bytesMax) {
     long offset = entries.get(0).index();

@@ -1,5 +1,6 @@
 package io.synod.storage;
 
+import io.synod.common.Assert;
 import io.synod.common.Bytes;
 import io.synod.raft.ConfState;
 import io.synod.raft.Entry;
@@ -12,6 +13,7 @@ import io.synod.storage.WalRecord.CompactRecord;
 import io.synod.storage.WalRecord.EntryRecord;
 import io.synod.storage.WalRecord.HardStateRecord;
 import io.synod.storage.WalRecord.SnapshotRecord;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +22,12 @@ import java.util.function.Consumer;
 
 /**
  * The durable {@link LogStore}: a segmented write-ahead log ({@link WalWriter}) plus snapshot files
- * ({@link SnapshotFiles}) in a data directory, with the log's live part kept in memory for reads.
+ * ({@link SnapshotFiles}) in a data directory. The newest entries are also kept in memory, up to
+ * {@link Options#entryBytesInMemory()} bytes of payload; older ones keep only their index and term
+ * in memory and are read back from their segment when asked for (a slow follower, a long apply
+ * backlog), so memory does not grow with the log between two snapshots. Likewise only a snapshot's
+ * metadata stays in memory: {@link #snapshot()} reads its data from the file (the leader does, to
+ * send it to a member that fell behind).
  *
  * <pre>
  *   DIR/LOCK                          held while open: one process per directory
@@ -47,6 +54,7 @@ import java.util.function.Consumer;
  * <p>Owned by one replica loop; not thread-safe (the write-ahead log underneath is).
  */
 public final class FileLogStore implements LogStore, AutoCloseable {
+  private final Disk disk;
   private final long groupId;
   private final Options options;
   private final MemoryLogStore memory;
@@ -57,17 +65,49 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   private long lastTicket;
   private StorageException failure;
 
+  /** Where the entries from {@code memory.firstIndex()} to its last index lie in the log. */
+  private final EntryLocations locations;
+
+  /**
+   * Entries from {@code memory.firstIndex()} up to here (exclusive) are stand-ins in memory (index,
+   * term and type, no payload): their payloads are read from the log.
+   */
+  private long spilledEnd;
+
+  /** The payload bytes of the entries in memory, from {@link #spilledEnd} on. */
+  private long bytesInMemory;
+
+  private long entriesReadBack;
+
+  /**
+   * The snapshot read while opening, handed out by the first {@link #snapshot()} (the replica
+   * restores its state machine from it) instead of being read again; null once handed out.
+   */
+  private Snapshot openedSnapshot;
+
   /**
    * Tuning of a store.
    *
    * @param segmentBytes the size a segment is preallocated to; a new one starts when it is full
    * @param snapshotsKept how many snapshot files to keep
+   * @param preallocator where the next segment is preallocated; null: when it is needed
+   * @param entryBytesInMemory how many bytes of the newest entries' payloads stay in memory; older
+   *     entries are read back from the log when asked for
    */
-  public record Options(long segmentBytes, int snapshotsKept, Executor preallocator) {
+  public record Options(
+      long segmentBytes, int snapshotsKept, Executor preallocator, long entryBytesInMemory) {
+    /** The payload bytes of the newest entries kept in memory unless told otherwise. */
+    public static final long ENTRY_BYTES_IN_MEMORY = 4L << 20;
+
     public Options {
-      if (segmentBytes < 4096 || snapshotsKept < 1) {
-        throw new IllegalArgumentException("segmentBytes >= 4096 and snapshotsKept >= 1");
+      if (segmentBytes < 4096 || snapshotsKept < 1 || entryBytesInMemory < 0) {
+        throw new IllegalArgumentException(
+            "segmentBytes >= 4096, snapshotsKept >= 1 and entryBytesInMemory >= 0");
       }
+    }
+
+    public Options(long segmentBytes, int snapshotsKept, Executor preallocator) {
+      this(segmentBytes, snapshotsKept, preallocator, ENTRY_BYTES_IN_MEMORY);
     }
 
     /** Options that preallocate each segment when it is needed (no background work). */
@@ -84,19 +124,32 @@ public final class FileLogStore implements LogStore, AutoCloseable {
      * caller owns) while the current one fills; see {@link WalWriter}.
      */
     public Options withPreallocator(Executor executor) {
-      return new Options(segmentBytes, snapshotsKept, executor);
+      return new Options(segmentBytes, snapshotsKept, executor, entryBytesInMemory);
+    }
+
+    /** The same options, keeping {@code bytes} of the newest entries' payloads in memory. */
+    public Options withEntryBytesInMemory(long bytes) {
+      return new Options(segmentBytes, snapshotsKept, preallocator, bytes);
     }
   }
 
   private FileLogStore(
+      Disk disk,
       long groupId,
       Options options,
       MemoryLogStore memory,
       WalWriter wal,
       SnapshotFiles snapshots,
       AutoCloseable dirLock,
-      List<String> recoveryNotes) {
+      List<String> recoveryNotes,
+      EntryLocations locations) {
+    this.disk = disk;
     this.groupId = groupId;
+    this.locations = locations;
+    this.spilledEnd = memory.firstIndex();
+    for (long i = memory.firstIndex(); i <= memory.lastIndex(); i++) {
+      bytesInMemory += memory.entry(i).data().size();
+    }
     this.options = options;
     this.memory = memory;
     this.wal = wal;
@@ -130,7 +183,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
       Snapshot snapshot = snapshots.loadNewest();
       Recovery r = new Recovery(groupId);
       WalReader.Result read = WalReader.read(disk, walDir, true, r);
-      MemoryLogStore memory = r.build(snapshot, walDir);
+      MemoryLogStore memory = r.build(withoutData(snapshot), walDir);
       WalWriter wal =
           read.segments().isEmpty()
               ? WalWriter.create(disk, walDir, options.segmentBytes(), options.preallocator())
@@ -159,7 +212,20 @@ public final class FileLogStore implements LogStore, AutoCloseable {
                 + m.term()
                 + ": restarted the log after it");
       }
-      return new FileLogStore(groupId, options, memory, wal, snapshots, lock, List.copyOf(notes));
+      FileLogStore store =
+          new FileLogStore(
+              disk,
+              groupId,
+              options,
+              memory,
+              wal,
+              snapshots,
+              lock,
+              List.copyOf(notes),
+              r.locations(memory.firstIndex(), memory.lastIndex()));
+      store.spill();
+      store.openedSnapshot = snapshot;
+      return store;
     } catch (RuntimeException e) {
       closeQuietly(lock, e);
       throw e;
@@ -203,6 +269,16 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     return recoveryNotes;
   }
 
+  /** Entries read back from the log because their payload had left memory (for statistics). */
+  public long entriesReadBack() {
+    return entriesReadBack;
+  }
+
+  /** The payload bytes of the entries held in memory now. */
+  public long entryBytesInMemory() {
+    return bytesInMemory;
+  }
+
   /** The write-ahead log underneath, for statistics. */
   public WalWriter wal() {
     return wal;
@@ -225,7 +301,32 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public Snapshot snapshot() {
     checkUsable();
-    return memory.snapshot();
+    Snapshot inMemory = memory.snapshot();
+    Snapshot opened = openedSnapshot;
+    openedSnapshot = null;
+    if (inMemory.index() == 0) {
+      return inMemory; // none, or the founding membership only: no data
+    }
+    if (opened != null && opened.meta().equals(inMemory.meta())) {
+      return opened;
+    }
+    SnapshotMeta m = inMemory.meta();
+    try {
+      Snapshot read = snapshots.read(m.term(), m.index());
+      if (!read.meta().equals(m)) {
+        throw new CorruptionException(
+            snapshots.path(m.term(), m.index()), 0, "holds " + read.meta() + ", expected " + m);
+      }
+      return read;
+    } catch (StorageException e) {
+      failure = e;
+      throw e;
+    }
+  }
+
+  /** Memory keeps a snapshot's metadata only; the data is in its file. */
+  private static Snapshot withoutData(Snapshot s) {
+    return s.data().isEmpty() ? s : new Snapshot(s.meta(), Bytes.EMPTY);
   }
 
   @Override
@@ -249,7 +350,84 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public List<Entry> entries(long from, long toExclusive, long bytesMax) {
     checkUsable();
-    return memory.entries(from, toExclusive, bytesMax);
+    if (from >= spilledEnd) {
+      return memory.entries(from, toExclusive, bytesMax);
+    }
+    Assert.that(
+        from >= memory.firstIndex() && from <= toExclusive && toExclusive <= lastIndex() + 1,
+        "entries(%d, %d) outside [%d, %d]",
+        from,
+        toExclusive,
+        memory.firstIndex(),
+        lastIndex() + 1);
+    List<Entry> out = new ArrayList<>();
+    long bytes = 0;
+    for (long i = from; i < toExclusive; i++) {
+      boolean spilled = i < spilledEnd;
+      bytes += spilled ? locations.get(i).sizeBytes() : memory.entry(i).sizeBytes();
+      if (!out.isEmpty() && bytes > bytesMax) {
+        break;
+      }
+      out.add(spilled ? readSpilled(i) : memory.entry(i));
+    }
+    return out;
+  }
+
+  /** Reads the entry at {@code index} back from the log; a record that is not it is corruption. */
+  private Entry readSpilled(long index) {
+    EntryLocations.Location at = locations.get(index);
+    ByteBuffer buf = ByteBuffer.allocate(at.recordBytes());
+    try (DiskFile file = disk.open(at.segment(), false)) {
+      file.read(buf, at.offset());
+    } catch (StorageException e) {
+      failure = e;
+      throw e;
+    }
+    buf.flip();
+    WalCodec.Decoded d = WalCodec.decode(buf);
+    Entry stub = memory.entry(index);
+    if (d instanceof WalCodec.Decoded.Valid v
+        && v.record() instanceof EntryRecord r
+        && r.groupId() == groupId
+        && r.entry().index() == index
+        && r.entry().term() == stub.term()) {
+      entriesReadBack++;
+      return r.entry();
+    }
+    String found =
+        d instanceof WalCodec.Decoded.Invalid bad
+            ? bad.reason()
+            : d instanceof WalCodec.Decoded.Valid v && v.record() instanceof EntryRecord r
+                ? "entry " + r.entry().index() + "/" + r.entry().term() + " of group " + r.groupId()
+                : "another kind of record";
+    failure =
+        new CorruptionException(
+            at.segment(),
+            at.offset(),
+            "expected entry " + index + "/" + stub.term() + " of group " + groupId + ": " + found);
+    throw failure;
+  }
+
+  /**
+   * Replaces the oldest payloads in memory by stand-ins until at most {@link
+   * Options#entryBytesInMemory()} bytes remain; their records are in the log already.
+   */
+  private void spill() {
+    long last = memory.lastIndex();
+    while (bytesInMemory > options.entryBytesInMemory() && spilledEnd <= last) {
+      Entry e = memory.entry(spilledEnd);
+      memory.replace(new Entry(e.term(), e.index(), e.type(), Bytes.EMPTY));
+      bytesInMemory -= e.data().size();
+      spilledEnd++;
+    }
+  }
+
+  /** Forgets the payloads in memory of the entries from {@code index} on, about to be dropped. */
+  private void forgetFrom(long index) {
+    for (long i = Math.max(index, spilledEnd); i <= memory.lastIndex(); i++) {
+      bytesInMemory -= memory.entry(i).data().size();
+    }
+    spilledEnd = Math.min(spilledEnd, Math.max(index, memory.firstIndex()));
   }
 
   // ------------------------------------------------------------------ writes
@@ -260,12 +438,31 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     if (entries.isEmpty()) {
       return;
     }
+    long first = entries.get(0).index();
+    if (first <= memory.lastIndex()) {
+      forgetFrom(first);
+    }
     memory.append(entries);
     List<WalRecord> records = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       records.add(new EntryRecord(groupId, e));
+      bytesInMemory += e.data().size();
     }
-    failStop(() -> lastTicket = wal.append(records));
+    failStop(
+        () -> {
+          WalWriter.Appended at = wal.appendLocated(records);
+          lastTicket = at.ticket();
+          long offset = at.offset();
+          for (int i = 0; i < records.size(); i++) {
+            int recordBytes = WalCodec.encodedSize(records.get(i));
+            Entry e = entries.get(i);
+            locations.put(
+                e.index(),
+                new EntryLocations.Location(at.segment(), offset, recordBytes, e.sizeBytes()));
+            offset += recordBytes;
+          }
+        });
+    spill();
   }
 
   @Override
@@ -278,7 +475,11 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public void installSnapshot(Snapshot snapshot) {
     checkUsable();
-    memory.installSnapshot(snapshot);
+    memory.installSnapshot(withoutData(snapshot));
+    openedSnapshot = null;
+    locations.reset(snapshot.index() + 1);
+    spilledEnd = snapshot.index() + 1;
+    bytesInMemory = 0;
     SnapshotMeta m = snapshot.meta();
     failStop(
         () -> {
@@ -291,8 +492,9 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public void saveSnapshot(long index, ConfState confState, Bytes data) {
     checkUsable();
-    memory.saveSnapshot(index, confState, data);
-    Snapshot s = memory.snapshot();
+    memory.saveSnapshot(index, confState, Bytes.EMPTY);
+    openedSnapshot = null;
+    Snapshot s = new Snapshot(memory.snapshotMeta(), data);
     failStop(
         () -> {
           snapshots.write(s);
@@ -307,7 +509,12 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     if (index < memory.firstIndex()) {
       return;
     }
+    for (long i = spilledEnd; i <= Math.min(index, memory.lastIndex()); i++) {
+      bytesInMemory -= memory.entry(i).data().size();
+    }
     memory.compact(index);
+    locations.dropThrough(index);
+    spilledEnd = Math.max(spilledEnd, index + 1);
     failStop(
         () -> {
           lastTicket = wal.append(List.of(new CompactRecord(groupId, index, memory.term(index))));
@@ -371,6 +578,10 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   private static final class Recovery implements Consumer<WalReader.Located> {
     private final long groupId;
     private final List<Entry> entries = new ArrayList<>();
+
+    /** Where each of {@link #entries} was read, in the same order. */
+    private final List<EntryLocations.Location> entryLocations = new ArrayList<>();
+
     private HardStateRecord hardState;
     private SnapshotRecord lastSnapshotRecord;
     private long snapshotBoundary = -1;
@@ -409,6 +620,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
         lastSnapshotRecord = s;
         if (s.installed()) {
           entries.clear();
+          entryLocations.clear();
           knownTerms.clear();
           snapshotBoundary = s.index();
           compacted = null;
@@ -429,6 +641,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
               "entry " + e.index() + " does not follow the snapshot at " + snapshotBoundary);
         }
         entries.add(e);
+        entryLocations.add(locationOf(at, e));
         return;
       }
       long base = entries.get(0).index();
@@ -439,12 +652,32 @@ public final class FileLogStore implements LogStore, AutoCloseable {
       }
       if (e.index() < base) {
         entries.clear();
+        entryLocations.clear();
       } else {
         while (!entries.isEmpty() && entries.get(entries.size() - 1).index() >= e.index()) {
           entries.remove(entries.size() - 1);
+          entryLocations.remove(entryLocations.size() - 1);
         }
       }
       entries.add(e);
+      entryLocations.add(locationOf(at, e));
+    }
+
+    private static EntryLocations.Location locationOf(WalReader.Located at, Entry e) {
+      return new EntryLocations.Location(at.file(), at.offset(), at.bytes(), e.sizeBytes());
+    }
+
+    /** The locations of the entries {@code first .. last}, all of which were read. */
+    EntryLocations locations(long first, long last) {
+      EntryLocations out = new EntryLocations(first);
+      for (int i = 0; i < entries.size(); i++) {
+        long index = entries.get(i).index();
+        if (index >= first && index <= last) {
+          out.put(index, entryLocations.get(i));
+        }
+      }
+      Assert.that(out.end() == last + 1, "recovered entries %d..%d not all located", first, last);
+      return out;
     }
 
     List<HardStateRecord> hardStates() {

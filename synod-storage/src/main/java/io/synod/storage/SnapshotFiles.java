@@ -134,6 +134,21 @@ public final class SnapshotFiles {
     return files.isEmpty() ? Snapshot.EMPTY : read(files.get(0));
   }
 
+  /** The file of the snapshot at {@code index} taken in {@code term}. */
+  public Path path(long term, long index) {
+    return dir.resolve(fileName(term, index));
+  }
+
+  /**
+   * Reads and checks the snapshot at {@code index} taken in {@code term}.
+   *
+   * @throws CorruptionException if it does not check out
+   * @throws StorageException if it cannot be read (it is missing, say)
+   */
+  public Snapshot read(long term, long index) {
+    return read(path(term, index));
+  }
+
   /** A checked snapshot file: the snapshot and the Raft group it belongs to. */
   public record Stored(long groupId, Snapshot snapshot) {}
 

@@ -192,6 +192,24 @@ public final class WalWriter implements AutoCloseable {
         lock.unlock();
       }
     }
+    return appendLocated(batch).ticket();
+  }
+
+  /**
+   * Where a batch went: its records lie one after another from {@code offset} in {@code segment}
+   * (each {@link WalCodec#encodedSize} long), and {@code ticket} is what {@link #sync} takes.
+   */
+  public record Appended(long ticket, Path segment, long offset) {}
+
+  /**
+   * Writes the non-empty {@code batch} at the end of the log, as {@link #append} does, and tells
+   * where, so that its records can be read back from the segment file later (they are there, in the
+   * page cache or on disk, until the segment is released).
+   */
+  public Appended appendLocated(List<WalRecord> batch) {
+    if (batch.isEmpty()) {
+      throw new IllegalArgumentException("empty batch");
+    }
     int size = 0;
     for (WalRecord r : batch) {
       size += WalCodec.encodedSize(r);
@@ -209,8 +227,9 @@ public final class WalWriter implements AutoCloseable {
           && current.writeOffset > current.preambleEndOffset) {
         cut();
       }
+      long offset = current.writeOffset;
       write(buf, batch);
-      return appendedBytes;
+      return new Appended(appendedBytes, dir.resolve(current.name.fileName()), offset);
     } catch (StorageException e) {
       failure = e;
       throw e;

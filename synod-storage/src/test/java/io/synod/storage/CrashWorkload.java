@@ -57,6 +57,7 @@ final class CrashWorkload {
   private Snapshot newestSnapshot = Snapshot.EMPTY;
   private final List<Snapshot> maybeSnapshots = new ArrayList<>();
   private boolean failed;
+  private long stepsTaken;
   private long term = 1;
   private final Coverage coverage;
 
@@ -106,6 +107,15 @@ final class CrashWorkload {
   void run(int steps) {
     for (int i = 0; i < steps && !failed; i++) {
       step();
+      if (!failed && !disk.poweredOff() && ++stepsTaken % 3 == 0) {
+        // Reads between crashes too: entries spilled from memory come back from the log.
+        assertThat(images.get(images.size() - 1).mismatch(store, store.snapshot()))
+            .as("the live store against every write so far")
+            .isNull();
+        if (store.entriesReadBack() > 0) {
+          coverage.count("entries read back from the log");
+        }
+      }
     }
   }
 
@@ -290,9 +300,15 @@ final class CrashWorkload {
       try {
         recovered = FileLogStore.open(disk, DIR, GROUP, options);
         disk.powerCutAfter(-1);
+        if (disk.poweredOff()) {
+          // The power went with recovery's last write: the process dies with it, though open
+          // returned (and its store may need the disk to read entries back).
+          throw new StorageException("the power went as recovery ended");
+        }
       } catch (CorruptionException e) {
         return refused(mode, e);
       } catch (StorageException e) {
+        recovered = null;
         assertThat(disk.poweredOff()).as("only the power cut may fail recovery: " + e).isTrue();
         // Recovery may have repaired part of the damage before the power went.
         disk.crash(random, CrashMode.DROP_UNSYNCED);

@@ -23,7 +23,10 @@ class FileLogStoreCrashPropertyTest {
                 new FaultyDisk(),
                 random,
                 new FileLogStore.Options(
-                    segmentKiB * 1024L, 2, seed % 2 == 0 ? null : Runnable::run),
+                    segmentKiB * 1024L,
+                    2,
+                    seed % 2 == 0 ? null : Runnable::run,
+                    Math.floorMod(seed, 3) == 0 ? 0 : Math.floorMod(seed, 3) == 1 ? 500 : 1 << 20),
                 new CrashWorkload.Coverage())
             .start();
     for (int crash = 0; crash < 8; crash++) {

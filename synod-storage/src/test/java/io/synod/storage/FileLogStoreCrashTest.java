@@ -23,6 +23,10 @@ class FileLogStoreCrashTest {
   private static final Path DIR = CrashWorkload.DIR;
   private static final Path WAL = DIR.resolve("wal");
   private static final FileLogStore.Options SMALL_SEGMENTS = new FileLogStore.Options(4096, 2);
+
+  /** Payload bytes kept in memory, by seed: none, a few entries' worth, all of them. */
+  private static final long[] ENTRY_BYTES = {0, 500, 1 << 20};
+
   private static final ConfState VOTERS = ConfState.ofVoters(List.of(1L, 2L, 3L));
 
   static List<Entry> entries(long from, int count, long term) {
@@ -53,8 +57,11 @@ class FileLogStoreCrashTest {
       SplittableRandom random = new SplittableRandom(seed);
       long segmentBytes = 4096L << (seed % 3);
       // Half the seeds prepare the next segment as a spare (here in line, so crashes can hit it).
+      // A third of the seeds keep no payload in memory, a third a few entries' worth: reads of
+      // older entries go to the log.
       FileLogStore.Options options =
-          new FileLogStore.Options(segmentBytes, 2, seed % 2 == 0 ? null : Runnable::run);
+          new FileLogStore.Options(
+              segmentBytes, 2, seed % 2 == 0 ? null : Runnable::run, ENTRY_BYTES[(int) (seed % 3)]);
       CrashWorkload workload =
           new CrashWorkload(new FaultyDisk(), random, options, coverage).start();
       boolean recovered = true;
@@ -68,6 +75,7 @@ class FileLogStoreCrashTest {
     for (String reached :
         List.of(
             "recovered after DROP_UNSYNCED",
+            "entries read back from the log",
             "recovered after KEEP_PREFIX",
             "recovered after TEAR",
             "recovered after REORDER_PAGES",
