@@ -87,6 +87,10 @@ public final class WalWriter implements AutoCloseable {
   private static final class Segment {
     final SegmentName name;
     final DiskFile file;
+
+    /** Where the segment's file is (made once: formatting the name costs more than an append). */
+    final Path path;
+
     long writeOffset;
 
     /** The highest entry index in this segment, or 0. */
@@ -98,8 +102,9 @@ public final class WalWriter implements AutoCloseable {
     /** Where this segment's preamble ends in the file. */
     long preambleEndOffset;
 
-    Segment(SegmentName name, DiskFile file) {
+    Segment(SegmentName name, Path path, DiskFile file) {
       this.name = name;
+      this.path = path;
       this.file = file;
     }
   }
@@ -156,8 +161,8 @@ public final class WalWriter implements AutoCloseable {
       for (int i = 0; i < segments.size(); i++) {
         SegmentName name = segments.get(i);
         boolean isLast = i == segments.size() - 1;
-        Segment s =
-            new Segment(name, isLast ? disk.open(dir.resolve(name.fileName()), false) : null);
+        Path path = dir.resolve(name.fileName());
+        Segment s = new Segment(name, path, isLast ? disk.open(path, false) : null);
         s.lastIndex = lastIndexes.get(i);
         if (isLast) {
           s.writeOffset = endOffset;
@@ -229,7 +234,7 @@ public final class WalWriter implements AutoCloseable {
       }
       long offset = current.writeOffset;
       write(buf, batch);
-      return new Appended(appendedBytes, dir.resolve(current.name.fileName()), offset);
+      return new Appended(appendedBytes, current.path, offset);
     } catch (StorageException e) {
       failure = e;
       throw e;
@@ -287,7 +292,7 @@ public final class WalWriter implements AutoCloseable {
       file = disk.open(path, true);
       file.truncate(segmentBytes);
     }
-    current = new Segment(name, file);
+    current = new Segment(name, path, file);
     directoryDirty = true;
     List<WalRecord> preamble = new ArrayList<>();
     preamble.add(new SegmentHeader(name.sequence(), name.firstIndex()));
@@ -474,7 +479,7 @@ public final class WalWriter implements AutoCloseable {
           break;
         }
         sealed.poll();
-        disk.delete(dir.resolve(oldest.name.fileName()));
+        disk.delete(oldest.path);
         directoryDirty = true;
       }
     } catch (StorageException e) {

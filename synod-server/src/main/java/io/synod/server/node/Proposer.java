@@ -22,8 +22,27 @@ public final class Proposer {
     this.forwarder = forwarder;
   }
 
-  /** Proposes {@code command} here, or at the leader. */
+  /**
+   * Proposes {@code command} here, or at the leader. When the loop last published another member as
+   * the leader, the command goes there straight from the calling thread, without a round trip
+   * through this member's loop; if that leader turns out to have stepped down (it answers
+   * NotLeader, so it did not append the command), the command takes the usual way: proposed here,
+   * forwarded once to the leader the loop knows now.
+   */
   public CompletableFuture<ProposalOutcome> propose(Bytes command) {
+    NodeStatus s = runner.status();
+    if (s.running() && s.hasLeader() && s.leaderId() != runner.memberId()) {
+      return forward(s.leaderId(), command)
+          .thenCompose(
+              outcome ->
+                  outcome instanceof ProposalOutcome.NotLeader
+                      ? viaLoop(command)
+                      : CompletableFuture.completedFuture(outcome));
+    }
+    return viaLoop(command);
+  }
+
+  private CompletableFuture<ProposalOutcome> viaLoop(Bytes command) {
     return runner
         .propose(command)
         .thenCompose(
