@@ -56,7 +56,10 @@ final class RequestDeadlines {
     Pending p;
     while ((p = pending.peek()) != null && (p.future().isDone() || p.deadlineNanos() <= now)) {
       pending.poll();
-      p.future().completeExceptionally(new TimeoutException("request timed out"));
+      if (!p.future().isDone()) {
+        // Only for the expired: an exception fills in its stack trace, most requests end in time.
+        p.future().completeExceptionally(new TimeoutException("request timed out"));
+      }
     }
     sweepScheduled.set(false);
     // A request added after the loop above but before the flag was cleared scheduled nothing.
