@@ -74,13 +74,18 @@ public interface LogStore {
   /**
    * Records a snapshot the local state machine took at {@code index}, which must be in {@code
    * snapshotMeta().index() < index <= lastIndex()}. Entries are kept; {@link #compact} drops them.
+   * The snapshot counts at once; a store may make it durable later (in the background), and then
+   * holds back compaction until it is, so a crash in between recovers the previous snapshot and
+   * every entry after it.
    */
   void saveSnapshot(long index, ConfState confState, Bytes data);
 
   /**
    * Drops the entries up to and including {@code index}, which must not exceed the snapshot's
    * index. The log keeps the term of the entry at {@code index}, so {@code term(firstIndex() - 1)}
-   * still answers. Compacting at or below {@code firstIndex() - 1} does nothing.
+   * still answers. Compacting at or below {@code firstIndex() - 1} does nothing. While the latest
+   * snapshot is not yet durable (see {@link #saveSnapshot}) the drop may wait for it: {@link
+   * #firstIndex()} always tells which entries are held.
    */
   void compact(long index);
 

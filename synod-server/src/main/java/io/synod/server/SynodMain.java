@@ -88,7 +88,12 @@ public final class SynodMain {
       FileLogStore.Options s = options.storage();
       options =
           options.withStorage(
-              new FileLogStore.Options(segmentBytes, s.snapshotsKept(), s.preallocator()));
+              new FileLogStore.Options(
+                  segmentBytes,
+                  s.snapshotsKept(),
+                  s.preallocator(),
+                  s.entryBytesInMemory(),
+                  s.snapshotWriter()));
     }
     return options;
   }

@@ -135,7 +135,7 @@ public final class SynodServer implements AutoCloseable {
   private final Server peerServer;
   private final ClientServer clientServer;
   private final ExecutorService completions;
-  private final ExecutorService preallocator;
+  private final ExecutorService storageThreads;
   private final Object closeLock = new Object();
   private boolean closed;
 
@@ -147,7 +147,7 @@ public final class SynodServer implements AutoCloseable {
       Server peerServer,
       ClientServer clientServer,
       ExecutorService completions,
-      ExecutorService preallocator) {
+      ExecutorService storageThreads) {
     this.context = context;
     this.store = store;
     this.transport = transport;
@@ -155,7 +155,7 @@ public final class SynodServer implements AutoCloseable {
     this.peerServer = peerServer;
     this.clientServer = clientServer;
     this.completions = completions;
-    this.preallocator = preallocator;
+    this.storageThreads = storageThreads;
   }
 
   /**
@@ -188,13 +188,19 @@ public final class SynodServer implements AutoCloseable {
       List<ClientApi> apis,
       Consumer<Throwable> onFatal)
       throws StartupException {
-    // The next WAL segment is zero-filled and synced here while the current one fills, so a
-    // segment roll does not stall the replica loop.
-    ExecutorService preallocator = namedPool("synod-wal-prealloc", 1);
-    FileLogStore.Options storage =
-        options.storage().preallocator() == null
-            ? options.storage().withPreallocator(preallocator)
-            : options.storage();
+    // Two threads for the storage's background work: the next WAL segment is zero-filled and
+    // synced while the current one fills, so a segment roll does not stall the replica loop; and
+    // the file of a snapshot the replica took is written and synced while the loop goes on (it was
+    // a stall of up to a second with a large store). One thread each, so neither waits for the
+    // other.
+    ExecutorService storageThreads = namedPool("synod-storage", 2);
+    FileLogStore.Options storage = options.storage();
+    if (storage.preallocator() == null) {
+      storage = storage.withPreallocator(storageThreads);
+    }
+    if (storage.snapshotWriter() == null) {
+      storage = storage.withSnapshotWriter(storageThreads);
+    }
     ServerMetrics metrics = new ServerMetrics();
     DataDir.Opened opened;
     try {
@@ -206,14 +212,14 @@ public final class SynodServer implements AutoCloseable {
               new ClusterJoin(GROUP_ID, options.peers(), options.joinTimeout()),
               metrics.timeWalFsyncs(RealDisk.INSTANCE));
     } catch (StartupException | RuntimeException e) {
-      preallocator.shutdownNow();
+      storageThreads.shutdownNow();
       throw e;
     }
     opened.notes().forEach(n -> LOG.info(n));
     long self = opened.metadata().memberId();
     ClusterMembers members = opened.members();
     List<AutoCloseable> started = new ArrayList<>();
-    started.add(preallocator::shutdownNow);
+    started.add(storageThreads::shutdownNow);
     started.add(opened.store());
     try {
       PeerStats stats = new PeerStats();
@@ -274,7 +280,7 @@ public final class SynodServer implements AutoCloseable {
           peerServer,
           clientServer,
           completions,
-          preallocator);
+          storageThreads);
     } catch (StartupException | RuntimeException e) {
       java.util.Collections.reverse(started);
       closeAll(started);
@@ -460,7 +466,7 @@ public final class SynodServer implements AutoCloseable {
     order.add(transport);
     order.add(store);
     order.add(completions::shutdownNow);
-    order.add(preallocator::shutdownNow);
+    order.add(storageThreads::shutdownNow);
     closeAll(order);
   }
 

@@ -17,6 +17,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
@@ -85,6 +87,14 @@ public final class FileLogStore implements LogStore, AutoCloseable {
    */
   private Snapshot openedSnapshot;
 
+  /** A snapshot whose file is being written on the snapshot writer; null if none. */
+  private PendingSnapshot pending;
+
+  /** The highest index a compaction was asked for while {@link #pending} was being written. */
+  private long deferredCompaction = -1;
+
+  private record PendingSnapshot(Snapshot snapshot, CompletableFuture<Void> written) {}
+
   /**
    * Tuning of a store.
    *
@@ -93,9 +103,15 @@ public final class FileLogStore implements LogStore, AutoCloseable {
    * @param preallocator where the next segment is preallocated; null: when it is needed
    * @param entryBytesInMemory how many bytes of the newest entries' payloads stay in memory; older
    *     entries are read back from the log when asked for
+   * @param snapshotWriter where the file of a snapshot the replica took is written and synced;
+   *     null: in {@link #saveSnapshot}, before it returns
    */
   public record Options(
-      long segmentBytes, int snapshotsKept, Executor preallocator, long entryBytesInMemory) {
+      long segmentBytes,
+      int snapshotsKept,
+      Executor preallocator,
+      long entryBytesInMemory,
+      Executor snapshotWriter) {
     /** The payload bytes of the newest entries kept in memory unless told otherwise. */
     public static final long ENTRY_BYTES_IN_MEMORY = 4L << 20;
 
@@ -104,6 +120,11 @@ public final class FileLogStore implements LogStore, AutoCloseable {
         throw new IllegalArgumentException(
             "segmentBytes >= 4096, snapshotsKept >= 1 and entryBytesInMemory >= 0");
       }
+    }
+
+    public Options(
+        long segmentBytes, int snapshotsKept, Executor preallocator, long entryBytesInMemory) {
+      this(segmentBytes, snapshotsKept, preallocator, entryBytesInMemory, null);
     }
 
     public Options(long segmentBytes, int snapshotsKept, Executor preallocator) {
@@ -124,12 +145,22 @@ public final class FileLogStore implements LogStore, AutoCloseable {
      * caller owns) while the current one fills; see {@link WalWriter}.
      */
     public Options withPreallocator(Executor executor) {
-      return new Options(segmentBytes, snapshotsKept, executor, entryBytesInMemory);
+      return new Options(segmentBytes, snapshotsKept, executor, entryBytesInMemory, snapshotWriter);
+    }
+
+    /**
+     * The same options, writing the files of the snapshots the replica takes on {@code executor} (a
+     * background thread the caller owns), so the replica goes on while a large file is written and
+     * synced. The snapshot becomes durable later; until it is, compaction waits (see {@link
+     * FileLogStore#saveSnapshot}).
+     */
+    public Options withSnapshotWriter(Executor executor) {
+      return new Options(segmentBytes, snapshotsKept, preallocator, entryBytesInMemory, executor);
     }
 
     /** The same options, keeping {@code bytes} of the newest entries' payloads in memory. */
     public Options withEntryBytesInMemory(long bytes) {
-      return new Options(segmentBytes, snapshotsKept, preallocator, bytes);
+      return new Options(segmentBytes, snapshotsKept, preallocator, bytes, snapshotWriter);
     }
   }
 
@@ -301,6 +332,10 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public Snapshot snapshot() {
     checkUsable();
+    finishSnapshotIfWritten();
+    if (pending != null) {
+      return pending.snapshot();
+    }
     Snapshot inMemory = memory.snapshot();
     Snapshot opened = openedSnapshot;
     openedSnapshot = null;
@@ -435,6 +470,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public void append(List<Entry> entries) {
     checkUsable();
+    finishSnapshotIfWritten();
     if (entries.isEmpty()) {
       return;
     }
@@ -468,6 +504,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public void setHardState(HardState state) {
     checkUsable();
+    finishSnapshotIfWritten();
     memory.setHardState(state);
     failStop(() -> lastTicket = wal.append(List.of(new HardStateRecord(groupId, state))));
   }
@@ -475,6 +512,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public void installSnapshot(Snapshot snapshot) {
     checkUsable();
+    awaitSnapshotWrite();
     memory.installSnapshot(withoutData(snapshot));
     openedSnapshot = null;
     locations.reset(snapshot.index() + 1);
@@ -489,24 +527,91 @@ public final class FileLogStore implements LogStore, AutoCloseable {
         });
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With a {@link Options#snapshotWriter()} the file is written and synced there and this
+   * returns at once: the snapshot counts (for {@link #snapshotMeta()} and {@link #snapshot()}) but
+   * is not durable yet. Until it is, {@link #compact} only notes how far to compact, and the log's
+   * record of the snapshot waits, so a crash meanwhile recovers the previous snapshot and every
+   * entry after it. The first call after the file is synced records it and compacts; {@link
+   * #close()} waits for it. Without a writer the snapshot is durable when this returns.
+   */
   @Override
   public void saveSnapshot(long index, ConfState confState, Bytes data) {
     checkUsable();
+    awaitSnapshotWrite();
     memory.saveSnapshot(index, confState, Bytes.EMPTY);
     openedSnapshot = null;
     Snapshot s = new Snapshot(memory.snapshotMeta(), data);
+    Executor writer = options.snapshotWriter();
+    if (writer == null) {
+      failStop(() -> snapshots.write(s));
+      recordSnapshot(s);
+      return;
+    }
+    pending = new PendingSnapshot(s, CompletableFuture.runAsync(() -> snapshots.write(s), writer));
+  }
+
+  /** The snapshot's file is durable: the log records it, and older files go. */
+  private void recordSnapshot(Snapshot s) {
     failStop(
         () -> {
-          snapshots.write(s);
-          lastTicket = wal.append(List.of(new SnapshotRecord(groupId, index, s.term(), false)));
+          lastTicket = wal.append(List.of(new SnapshotRecord(groupId, s.index(), s.term(), false)));
           snapshots.prune(options.snapshotsKept());
         });
+  }
+
+  /**
+   * Waits until the snapshot last saved is durable and recorded, and the compaction it held back is
+   * done (at once without a {@link Options#snapshotWriter()}).
+   */
+  public void awaitSnapshotDurable() {
+    checkUsable();
+    awaitSnapshotWrite();
+  }
+
+  /** Records the pending snapshot and runs the compaction it held back, if its file is written. */
+  private void finishSnapshotIfWritten() {
+    if (pending != null && pending.written().isDone()) {
+      awaitSnapshotWrite();
+    }
+  }
+
+  /** Waits until the pending snapshot's file is written, then records it and compacts. */
+  private void awaitSnapshotWrite() {
+    PendingSnapshot p = pending;
+    if (p == null) {
+      return;
+    }
+    pending = null;
+    try {
+      p.written().join();
+    } catch (CompletionException e) {
+      failure =
+          e.getCause() instanceof StorageException se
+              ? se
+              : new StorageException("cannot write snapshot " + p.snapshot().meta(), e.getCause());
+      throw failure;
+    }
+    recordSnapshot(p.snapshot());
+    if (deferredCompaction >= 0) {
+      long index = deferredCompaction;
+      deferredCompaction = -1;
+      compact(index);
+    }
   }
 
   @Override
   public void compact(long index) {
     checkUsable();
+    finishSnapshotIfWritten();
     if (index < memory.firstIndex()) {
+      return;
+    }
+    if (pending != null) {
+      // The entries must outlive the write: until the snapshot is durable, they are its backup.
+      deferredCompaction = Math.max(deferredCompaction, index);
       return;
     }
     for (long i = spilledEnd; i <= Math.min(index, memory.lastIndex()); i++) {
@@ -525,6 +630,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public void sync() {
     checkUsable();
+    finishSnapshotIfWritten();
     failStop(() -> wal.sync(lastTicket));
   }
 
@@ -550,6 +656,17 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   @Override
   public void close() {
     RuntimeException failure = null;
+    if (pending != null && this.failure == null) {
+      try {
+        awaitSnapshotWrite(); // a snapshot being written is finished and recorded first
+        sync();
+      } catch (StorageException e) {
+        failure = e;
+      }
+    } else if (pending != null) {
+      // Broken store: nothing is recorded, but no write may outlive the directory lock.
+      pending.written().exceptionally(e -> null).join();
+    }
     try {
       wal.close();
     } catch (RuntimeException e) {

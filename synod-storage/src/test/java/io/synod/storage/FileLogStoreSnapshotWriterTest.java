@@ -1,0 +1,84 @@
+package io.synod.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.synod.common.Bytes;
+import io.synod.raft.ConfState;
+import io.synod.raft.Entry;
+import io.synod.raft.HardState;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Snapshots written on a background writer: compaction waits until the file is durable. */
+class FileLogStoreSnapshotWriterTest {
+  private static final Path DIR = Path.of("/data/group-3");
+  private static final long GROUP = 3;
+  private static final ConfState VOTERS = ConfState.ofVoters(List.of(1L, 2L, 3L));
+
+  /** A writer that runs what it is given only when told to. */
+  private final ArrayDeque<Runnable> queued = new ArrayDeque<>();
+
+  private final FileLogStore.Options options =
+      new FileLogStore.Options(4096, 2).withEntryBytesInMemory(0).withSnapshotWriter(queued::add);
+
+  private final FaultyDisk disk = new FaultyDisk();
+
+  private static List<Entry> entries(long from, long to) {
+    List<Entry> out = new ArrayList<>();
+    for (long i = from; i <= to; i++) {
+      out.add(Entry.normal(1, i, Bytes.utf8("command " + i)));
+    }
+    return out;
+  }
+
+  @Test
+  void aCrashBeforeTheSnapshotFileIsWrittenKeepsThePreviousSnapshotAndEveryEntry() {
+    FileLogStore store = FileLogStore.open(disk, DIR, GROUP, options);
+    store.append(entries(1, 20));
+    store.setHardState(new HardState(1, 1, 20));
+    store.sync();
+    store.saveSnapshot(15, VOTERS, Bytes.utf8("state at 15"));
+    store.compact(12);
+
+    assertThat(store.snapshotMeta().index()).as("the snapshot counts at once").isEqualTo(15);
+    assertThat(store.snapshot().data()).isEqualTo(Bytes.utf8("state at 15"));
+    assertThat(store.firstIndex()).as("compaction waits for the file").isEqualTo(1);
+    store.append(entries(21, 22));
+    store.sync();
+
+    disk.crash(new SplittableRandom(1), FaultyDisk.CrashMode.DROP_UNSYNCED);
+    FileLogStore recovered = FileLogStore.open(disk, DIR, GROUP, options);
+    assertThat(recovered.snapshotMeta().index()).isZero();
+    assertThat(recovered.firstIndex()).isEqualTo(1);
+    assertThat(recovered.entries(1, 23, Long.MAX_VALUE)).isEqualTo(entries(1, 22));
+    assertThat(recovered.recoveryNotes()).isEmpty();
+  }
+
+  @Test
+  void onceTheFileIsWrittenTheNextCallRecordsTheSnapshotAndCompacts() {
+    FileLogStore store = FileLogStore.open(disk, DIR, GROUP, options);
+    store.append(entries(1, 20));
+    store.setHardState(new HardState(1, 1, 20));
+    store.sync();
+    store.saveSnapshot(15, VOTERS, Bytes.utf8("state at 15"));
+    store.compact(12);
+    assertThat(queued).hasSize(1);
+    queued.poll().run();
+
+    store.append(entries(21, 22)); // finds the file written: records it, compacts
+    store.sync();
+    assertThat(store.firstIndex()).isEqualTo(13);
+
+    disk.crash(new SplittableRandom(2), FaultyDisk.CrashMode.DROP_UNSYNCED);
+    FileLogStore recovered = FileLogStore.open(disk, DIR, GROUP, options);
+    assertThat(recovered.snapshot().meta().index()).isEqualTo(15);
+    assertThat(recovered.snapshot().data()).isEqualTo(Bytes.utf8("state at 15"));
+    assertThat(recovered.entries(recovered.firstIndex(), 23, Long.MAX_VALUE))
+        .isEqualTo(entries(recovered.firstIndex(), 22));
+    assertThat(recovered.recoveryNotes()).isEmpty();
+  }
+}
