@@ -62,6 +62,34 @@ final class ByteWriter {
     return this;
   }
 
+  /** {@code b} as it is, without a length. */
+  ByteWriter writeRaw(Bytes b) {
+    ensure(b.size());
+    b.copyTo(buf, size);
+    size += b.size();
+    return this;
+  }
+
+  /** The bytes {@link #writeUnsigned} takes for {@code v}. */
+  static int unsignedSize(long v) {
+    int n = 1;
+    while ((v & ~0x7FL) != 0) {
+      v >>>= 7;
+      n++;
+    }
+    return n;
+  }
+
+  /** The bytes {@link #writeSigned} takes for {@code v}. */
+  static int signedSize(long v) {
+    return unsignedSize((v << 1) ^ (v >> 63));
+  }
+
+  /** The bytes {@link #writeBytes} takes for {@code b}. */
+  static long bytesSize(Bytes b) {
+    return unsignedSize(b.size()) + (long) b.size();
+  }
+
   ByteWriter writeFixedLong(long v) {
     ensure(8);
     for (int i = 7; i >= 0; i--) {
@@ -72,8 +100,13 @@ final class ByteWriter {
 
   /** CRC32C of everything written so far. */
   long crc32c() {
+    return crc32c(0);
+  }
+
+  /** CRC32C of what was written from offset {@code from} on. */
+  long crc32c(int from) {
     CRC32C crc = new CRC32C();
-    crc.update(buf, 0, size);
+    crc.update(buf, from, size - from);
     return crc.getValue();
   }
 

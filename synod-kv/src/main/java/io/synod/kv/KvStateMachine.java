@@ -174,6 +174,14 @@ public final class KvStateMachine implements StateMachine {
   }
 
   /**
+   * {@link #snapshot()}'s image after {@code prefix}, in one buffer: for a caller that puts its own
+   * header in front, without copying the image again.
+   */
+  public Bytes snapshot(Bytes prefix) {
+    return StoreImage.write(store, leases, prefix);
+  }
+
+  /**
    * Replaces the state with {@code data} ({@link #snapshot()}'s image; empty for the initial
    * state). The lease keeper, if any, rebuilds its deadlines; watchers that missed revisions catch
    * up from the new log, or are canceled if it was compacted past them. A corrupt image throws

@@ -76,6 +76,23 @@ class SnapshotPropertyTest {
   }
 
   @Property(tries = 100)
+  void theImageIsCountedExactlyAndFollowsAPrefixUnchanged(@ForAll("seeds") List<Long> seeds) {
+    Kv kv = new Kv();
+    ModelKv model = new ModelKv();
+    for (long seed : seeds) {
+      KvCommand c = new CommandGenerator(seed, model).next();
+      if (c != null) {
+        model.apply(c, kv.index + 1);
+        kv.apply(c);
+      }
+    }
+    Bytes image = kv.sm.snapshot();
+    assertThat(StoreImage.size(kv.sm.store(), kv.sm.leases())).isEqualTo(image.size());
+    Bytes prefix = Bytes.utf8("a header");
+    assertThat(kv.sm.snapshot(prefix)).isEqualTo(prefix.concat(image));
+  }
+
+  @Property(tries = 100)
   void equalCommandsGiveEqualImagesAndHashes(@ForAll("seeds") List<Long> seeds) {
     Kv a = new Kv();
     Kv b = new Kv();

@@ -119,7 +119,7 @@ public final class EtcdStateMachine implements StateMachine {
 
   @Override
   public Bytes snapshot() {
-    return join(table.image(), kv.snapshot());
+    return kv.snapshot(header(table.image()));
   }
 
   @Override
@@ -163,10 +163,14 @@ public final class EtcdStateMachine implements StateMachine {
 
   /** Joins two images into one {@link #snapshot()} would take. */
   static Bytes join(Bytes tableImage, Bytes kvImage) {
-    ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 1 + 4 + tableImage.size() + kvImage.size());
+    return header(tableImage).concat(kvImage);
+  }
+
+  /** What comes before the key-value image: the format and the cluster table's image. */
+  private static Bytes header(Bytes tableImage) {
+    ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 1 + 4 + tableImage.size());
     b.put(MAGIC).put((byte) FORMAT).putInt(tableImage.size());
     tableImage.writeTo(b);
-    kvImage.writeTo(b);
     return Bytes.wrapOwned(b.array());
   }
 }
