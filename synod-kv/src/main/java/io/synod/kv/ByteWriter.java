@@ -21,6 +21,11 @@ final class ByteWriter {
     return size;
   }
 
+  /** The buffer's length now (for tests: a writer sized to its content never grows). */
+  int capacity() {
+    return buf.length;
+  }
+
   ByteWriter writeByte(int b) {
     ensure(1);
     buf[size++] = (byte) b;
@@ -33,7 +38,9 @@ final class ByteWriter {
 
   /** An unsigned varint; {@code v} must not be negative. */
   ByteWriter writeUnsigned(long v) {
-    ensure(10);
+    if (buf.length - size < 10) {
+      ensure(unsignedSize(v)); // exactly: a buffer sized to its content must not grow at its end
+    }
     while ((v & ~0x7FL) != 0) {
       buf[size++] = (byte) ((v & 0x7F) | 0x80);
       v >>>= 7;
@@ -44,8 +51,10 @@ final class ByteWriter {
 
   /** A signed number, zigzag-encoded so small magnitudes take few bytes. */
   ByteWriter writeSigned(long v) {
-    ensure(10);
     long z = (v << 1) ^ (v >> 63);
+    if (buf.length - size < 10) {
+      ensure(unsignedSize(z));
+    }
     while ((z & ~0x7FL) != 0) {
       buf[size++] = (byte) ((z & 0x7F) | 0x80);
       z >>>= 7;
