@@ -27,6 +27,37 @@ public final class Assert {
     }
   }
 
+  // Numbers only: these overloads win over the varargs one, so a check on a hot path boxes nothing
+  // and allocates no array when it holds (escape analysis does not always remove them).
+
+  /** As {@link #that(boolean, String, Object...)} with one number. */
+  public static void that(boolean condition, String format, long a) {
+    if (!condition) {
+      throw fail(format, a);
+    }
+  }
+
+  /** As {@link #that(boolean, String, Object...)} with two numbers. */
+  public static void that(boolean condition, String format, long a, long b) {
+    if (!condition) {
+      throw fail(format, a, b);
+    }
+  }
+
+  /** As {@link #that(boolean, String, Object...)} with three numbers. */
+  public static void that(boolean condition, String format, long a, long b, long c) {
+    if (!condition) {
+      throw fail(format, a, b, c);
+    }
+  }
+
+  /** As {@link #that(boolean, String, Object...)} with four numbers. */
+  public static void that(boolean condition, String format, long a, long b, long c, long d) {
+    if (!condition) {
+      throw fail(format, a, b, c, d);
+    }
+  }
+
   /**
    * Fails unconditionally; returns an error so callers can write {@code throw Assert.fail(...)}.
    */

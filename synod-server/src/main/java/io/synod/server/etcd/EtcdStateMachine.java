@@ -16,7 +16,9 @@ import io.synod.server.cluster.Alarm;
 import io.synod.server.cluster.ClusterCommand;
 import io.synod.server.cluster.ClusterTable;
 import java.nio.ByteBuffer;
+import java.util.Locale;
 import java.util.function.LongConsumer;
+import java.util.logging.Logger;
 
 /**
  * What an etcd member replicates: synod-kv's {@link KvStateMachine} and the {@link ClusterTable}
@@ -32,6 +34,8 @@ import java.util.function.LongConsumer;
  * <p><b>Threads.</b> Confined to the replica loop's thread, like the state machines it holds.
  */
 public final class EtcdStateMachine implements StateMachine {
+  private static final Logger LOG = Logger.getLogger(EtcdStateMachine.class.getName());
+
   private static final byte[] MAGIC = {'S', 'Y', 'N', 'C'};
   private static final int FORMAT = 1;
 
@@ -117,9 +121,22 @@ public final class EtcdStateMachine implements StateMachine {
     return SpaceQuota.costBytes(command) > 0;
   }
 
+  /**
+   * The image of the whole state. Taken on the replica loop, which waits meanwhile, so how long it
+   * took is logged (the file is written and synced afterwards, off the loop).
+   */
   @Override
   public Bytes snapshot() {
-    return kv.snapshot(header(table.image()));
+    long start = System.nanoTime();
+    Bytes image = kv.snapshot(header(table.image()));
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "took a snapshot at revision %d: %.1f MiB in %.0f ms",
+            kv.revision(),
+            image.size() / 1048576.0,
+            (System.nanoTime() - start) / 1e6));
+    return image;
   }
 
   @Override
