@@ -35,14 +35,20 @@ class FileLogStoreSnapshotWriterTest {
     return out;
   }
 
-  @Test
-  void aCrashBeforeTheSnapshotFileIsWrittenKeepsThePreviousSnapshotAndEveryEntry() {
+  /** Entries 1..20 synced, a snapshot at 15 handed to the writer, compaction to 12 asked for. */
+  private FileLogStore storeWritingASnapshot() {
     FileLogStore store = FileLogStore.open(disk, DIR, GROUP, options);
     store.append(entries(1, 20));
     store.setHardState(new HardState(1, 1, 20));
     store.sync();
     store.saveSnapshot(15, VOTERS, Bytes.utf8("state at 15"));
     store.compact(12);
+    return store;
+  }
+
+  @Test
+  void aCrashBeforeTheSnapshotFileIsWrittenKeepsThePreviousSnapshotAndEveryEntry() {
+    FileLogStore store = storeWritingASnapshot();
 
     assertThat(store.snapshotMeta().index()).as("the snapshot counts at once").isEqualTo(15);
     assertThat(store.snapshot().data()).isEqualTo(Bytes.utf8("state at 15"));
@@ -60,12 +66,7 @@ class FileLogStoreSnapshotWriterTest {
 
   @Test
   void onceTheFileIsWrittenTheNextCallRecordsTheSnapshotAndCompacts() {
-    FileLogStore store = FileLogStore.open(disk, DIR, GROUP, options);
-    store.append(entries(1, 20));
-    store.setHardState(new HardState(1, 1, 20));
-    store.sync();
-    store.saveSnapshot(15, VOTERS, Bytes.utf8("state at 15"));
-    store.compact(12);
+    FileLogStore store = storeWritingASnapshot();
     assertThat(queued).hasSize(1);
     queued.poll().run();
 
