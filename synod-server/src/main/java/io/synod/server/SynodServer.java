@@ -239,6 +239,15 @@ public final class SynodServer implements AutoCloseable {
               onFatal,
               hook);
       metrics.registerNode(runner);
+      FileLogStore store = opened.store();
+      metrics.gauge(
+          "synod_log_entry_bytes_in_memory",
+          "Payload bytes of the newest log entries held in memory (older ones are read from the WAL).",
+          store::entryBytesInMemory);
+      metrics.counter(
+          "synod_log_entries_read_back",
+          "Log entries read back from the WAL because their payload had left memory.",
+          store::entriesReadBack);
       Proposer proposer = new Proposer(runner, transport);
       PeerService peerService = new PeerService(self, roster::isKnown, roster::isRemoved, stats);
       peerService.addGroup(runner);

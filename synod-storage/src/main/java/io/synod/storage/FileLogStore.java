@@ -76,10 +76,13 @@ public final class FileLogStore implements LogStore, AutoCloseable {
    */
   private long spilledEnd;
 
-  /** The payload bytes of the entries in memory, from {@link #spilledEnd} on. */
-  private long bytesInMemory;
+  /**
+   * The payload bytes of the entries in memory, from {@link #spilledEnd} on. Volatile, like {@link
+   * #entriesReadBack}: only the owner writes them, metrics read them from other threads.
+   */
+  private volatile long bytesInMemory;
 
-  private long entriesReadBack;
+  private volatile long entriesReadBack;
 
   /**
    * The snapshot read while opening, handed out by the first {@link #snapshot()} (the replica

@@ -104,6 +104,8 @@ class MetricsTest {
           "etcd_debugging_mvcc_watcher_total",
           "etcd_debugging_mvcc_current_revision",
           "synod_lease_active",
+          "synod_log_entry_bytes_in_memory",
+          "synod_log_entries_read_back_total",
           "jvm_threads_current"
         }) {
       assertThat(s).as("metric %s", name).containsKey(name);
@@ -146,6 +148,8 @@ class MetricsTest {
         .isEqualTo(sample(after, "etcd_disk_wal_fsync_duration_seconds_count"));
     assertThat(sample(after, "etcd_disk_wal_fsync_duration_seconds_sum")).isPositive();
     assertThat(sample(after, "etcd_debugging_mvcc_keys_total")).isGreaterThanOrEqualTo(PUTS);
+    // The puts' payloads are still among the newest 4 MiB: held in memory, not read back.
+    assertThat(sample(after, "synod_log_entry_bytes_in_memory")).isPositive();
     assertThat(
             sample(after, "etcd_debugging_mvcc_current_revision")
                 - sample(before, "etcd_debugging_mvcc_current_revision"))
