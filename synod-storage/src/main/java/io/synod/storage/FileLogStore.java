@@ -400,27 +400,54 @@ public final class FileLogStore implements LogStore, AutoCloseable {
         lastIndex() + 1);
     List<Entry> out = new ArrayList<>();
     long bytes = 0;
-    for (long i = from; i < toExclusive; i++) {
-      boolean spilled = i < spilledEnd;
-      bytes += spilled ? locations.get(i).sizeBytes() : memory.entry(i).sizeBytes();
-      if (!out.isEmpty() && bytes > bytesMax) {
-        break;
+    try (SegmentReads reads = new SegmentReads()) {
+      for (long i = from; i < toExclusive; i++) {
+        boolean spilled = i < spilledEnd;
+        bytes += spilled ? locations.get(i).sizeBytes() : memory.entry(i).sizeBytes();
+        if (!out.isEmpty() && bytes > bytesMax) {
+          break;
+        }
+        out.add(spilled ? readSpilled(i, reads) : memory.entry(i));
       }
-      out.add(spilled ? readSpilled(i) : memory.entry(i));
-    }
-    return out;
-  }
-
-  /** Reads the entry at {@code index} back from the log; a record that is not it is corruption. */
-  private Entry readSpilled(long index) {
-    EntryLocations.Location at = locations.get(index);
-    ByteBuffer buf = ByteBuffer.allocate(at.recordBytes());
-    try (DiskFile file = disk.open(at.segment(), false)) {
-      file.read(buf, at.offset());
     } catch (StorageException e) {
       failure = e;
       throw e;
     }
+    return out;
+  }
+
+  /**
+   * The segment files one {@link #entries} call reads from, each opened once: a follower catching
+   * up asks for thousands of consecutive entries, which lie in one or two segments.
+   */
+  private final class SegmentReads implements AutoCloseable {
+    private Path path;
+    private DiskFile file;
+
+    DiskFile open(Path segment) {
+      if (!segment.equals(path)) {
+        close();
+        file = disk.open(segment, false);
+        path = segment;
+      }
+      return file;
+    }
+
+    @Override
+    public void close() {
+      if (file != null) {
+        file.close();
+        file = null;
+        path = null;
+      }
+    }
+  }
+
+  /** Reads the entry at {@code index} back from the log; a record that is not it is corruption. */
+  private Entry readSpilled(long index, SegmentReads reads) {
+    EntryLocations.Location at = locations.get(index);
+    ByteBuffer buf = ByteBuffer.allocate(at.recordBytes());
+    reads.open(at.segment()).read(buf, at.offset());
     buf.flip();
     WalCodec.Decoded d = WalCodec.decode(buf);
     Entry stub = memory.entry(index);
@@ -438,12 +465,10 @@ public final class FileLogStore implements LogStore, AutoCloseable {
             : d instanceof WalCodec.Decoded.Valid v && v.record() instanceof EntryRecord r
                 ? "entry " + r.entry().index() + "/" + r.entry().term() + " of group " + r.groupId()
                 : "another kind of record";
-    failure =
-        new CorruptionException(
-            at.segment(),
-            at.offset(),
-            "expected entry " + index + "/" + stub.term() + " of group " + groupId + ": " + found);
-    throw failure;
+    throw new CorruptionException( // entries() makes the store fail-stop
+        at.segment(),
+        at.offset(),
+        "expected entry " + index + "/" + stub.term() + " of group " + groupId + ": " + found);
   }
 
   /**
