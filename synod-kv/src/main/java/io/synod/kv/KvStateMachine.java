@@ -6,6 +6,7 @@ import io.synod.raft.Entry;
 import io.synod.raft.EntryType;
 import io.synod.raft.SnapshotMeta;
 import io.synod.raft.replica.StateMachine;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -179,6 +180,23 @@ public final class KvStateMachine implements StateMachine {
    */
   public Bytes snapshot(Bytes prefix) {
     return StoreImage.write(store, leases, prefix);
+  }
+
+  /**
+   * Captures the state for {@link #snapshot()}'s image, written later by the supplier (on any
+   * thread; see {@link StateMachine#captureSnapshot()}). The capture copies references to the
+   * revisions held, not their bytes.
+   */
+  @Override
+  public Supplier<Bytes> captureSnapshot() {
+    return captureSnapshot(Bytes.EMPTY);
+  }
+
+  /**
+   * {@link #captureSnapshot()} with {@code prefix} before the image, as {@link #snapshot(Bytes)}.
+   */
+  public Supplier<Bytes> captureSnapshot(Bytes prefix) {
+    return StoreImage.capture(store, leases, prefix)::write;
   }
 
   /**

@@ -14,7 +14,7 @@ import java.util.List;
  * start offsets per revision, each with a head that compaction advances; the arrays are shifted
  * down when the dropped prefix grows past half, so appends and drops are amortized O(1).
  *
- * <p>Confined to the replica loop's thread.
+ * <p>Confined to the replica loop's thread, except a {@link #copy()}, which no one changes.
  */
 final class RevisionLog {
   private Version[] changes = new Version[64];
@@ -129,6 +129,21 @@ final class RevisionLog {
       revisionsEnd = live;
       revisionsHead = 0;
     }
+  }
+
+  /**
+   * A copy holding the same revisions, sharing the versions but not the arrays: {@link #dropBefore}
+   * clears and shifts this log's arrays in place, so a reader on another thread (a snapshot being
+   * written) reads a copy. O(changes held) reference copies.
+   */
+  RevisionLog copy() {
+    RevisionLog c = new RevisionLog(firstRevision);
+    c.changes = Arrays.copyOfRange(changes, changesHead, changesEnd);
+    c.changesEnd = c.changes.length;
+    c.changesBase = changesBase;
+    c.starts = Arrays.copyOfRange(starts, revisionsHead, revisionsEnd);
+    c.revisionsEnd = c.starts.length;
+    return c;
   }
 
   private int indexOf(long revision) {

@@ -41,50 +41,119 @@ final class StoreImage {
   /**
    * The image, after {@code prefix} (copied in first, outside the checksum: a caller's header). The
    * size is counted first, so the image is written into one buffer of exactly its size and handed
-   * over without a copy: a snapshot of a large store runs on the replica loop, and each extra copy
-   * of a buffer of hundreds of MiB (plus the heap it makes G1 commit) is a stall.
+   * over without a copy: each extra copy of a buffer of hundreds of MiB (plus the heap it makes G1
+   * commit) costs time and memory.
    */
   static Bytes write(MvccStore store, LeaseTable leases, Bytes prefix) {
-    RevisionLog log = store.log();
-    List<Version> base = baseVersions(store);
-    List<LeaseTable.LeaseInfo> all = leases.all();
-    long size = prefix.size() + imageSize(store, log, base, all);
-    // A wrong count only costs a copy: the writer grows (or trims) as needed.
-    ByteWriter w = new ByteWriter((int) Math.min(size, IMAGE_PRESIZE_MAX));
-    w.writeRaw(prefix);
-    int start = w.size();
-    w.writeByte(VERSION).writeSigned(store.revision()).writeSigned(store.compactRevision());
-    w.writeSigned(log.firstRevision());
-    w.writeUnsigned(base.size());
-    for (Version v : base) {
-      w.writeBytes(v.key).writeSigned(v.modRevision);
-      writeBody(w, v);
-    }
-    long revisions = log.lastRevision() - log.firstRevision() + 1;
-    w.writeUnsigned(revisions);
-    for (long r = log.firstRevision(); r <= log.lastRevision(); r++) {
-      int n = log.count(r);
-      w.writeUnsigned(n);
-      for (int sub = 0; sub < n; sub++) {
-        Version v = log.change(r, sub);
-        w.writeBytes(v.key).writeByte(v.isTombstone() ? 1 : 0);
-        if (!v.isTombstone()) {
-          writeBody(w, v);
-        }
-      }
-    }
-    w.writeUnsigned(all.size());
-    for (LeaseTable.LeaseInfo l : all) {
-      w.writeSigned(l.id()).writeSigned(l.grantedTtlSeconds());
-      w.writeSigned(l.checkpointedRemainingMillis());
-    }
-    w.writeFixedLong(w.crc32c(start));
-    return w.toBytes();
+    return new Captured(store, store.log(), leases, prefix).write();
   }
 
-  /** The version older than the log of each key that has one (kept by a compaction), key order. */
+  /**
+   * Captures what the image of the state as it is now needs, so that {@link Captured#write()} can
+   * write it later, on any thread, while the store goes on changing. The capture is O(revisions
+   * held) reference copies plus, if a compaction kept versions older than the log, a walk over the
+   * keys; the image's bytes are written only by {@code write()}.
+   */
+  static Captured capture(MvccStore store, LeaseTable leases, Bytes prefix) {
+    return new Captured(store, store.log().copy(), leases, prefix);
+  }
+
+  /**
+   * The state an image is written from, frozen: scalars, the versions (whose fields {@code write}
+   * reads are final), a log that only {@code write} reads, and copies of the leases.
+   */
+  static final class Captured {
+    private final Bytes prefix;
+    private final long revision;
+    private final long compactRevision;
+    private final RevisionLog log;
+    private final List<Version> base;
+    private final List<LeaseTable.LeaseInfo> leases;
+
+    private Captured(MvccStore store, RevisionLog log, LeaseTable leases, Bytes prefix) {
+      this.prefix = prefix;
+      this.revision = store.revision();
+      this.compactRevision = store.compactRevision();
+      this.log = log;
+      this.base = baseVersions(store);
+      this.leases = leases.all();
+    }
+
+    long revision() {
+      return revision;
+    }
+
+    /** Writes the image; may run on any thread, once or more. */
+    Bytes write() {
+      long size = prefix.size() + size();
+      // A wrong count only costs a copy: the writer grows (or trims) as needed.
+      ByteWriter w = new ByteWriter((int) Math.min(size, IMAGE_PRESIZE_MAX));
+      w.writeRaw(prefix);
+      int start = w.size();
+      w.writeByte(VERSION).writeSigned(revision).writeSigned(compactRevision);
+      w.writeSigned(log.firstRevision());
+      w.writeUnsigned(base.size());
+      for (Version v : base) {
+        w.writeBytes(v.key).writeSigned(v.modRevision);
+        writeBody(w, v);
+      }
+      long revisions = log.lastRevision() - log.firstRevision() + 1;
+      w.writeUnsigned(revisions);
+      for (long r = log.firstRevision(); r <= log.lastRevision(); r++) {
+        int n = log.count(r);
+        w.writeUnsigned(n);
+        for (int sub = 0; sub < n; sub++) {
+          Version v = log.change(r, sub);
+          w.writeBytes(v.key).writeByte(v.isTombstone() ? 1 : 0);
+          if (!v.isTombstone()) {
+            writeBody(w, v);
+          }
+        }
+      }
+      w.writeUnsigned(leases.size());
+      for (LeaseTable.LeaseInfo l : leases) {
+        w.writeSigned(l.id()).writeSigned(l.grantedTtlSeconds());
+        w.writeSigned(l.checkpointedRemainingMillis());
+      }
+      w.writeFixedLong(w.crc32c(start));
+      return w.toBytes();
+    }
+
+    /** The bytes {@link #write} writes after the prefix, counted without writing them. */
+    long size() {
+      long n = 1 + ByteWriter.signedSize(revision) + ByteWriter.signedSize(compactRevision);
+      n += ByteWriter.signedSize(log.firstRevision()) + ByteWriter.unsignedSize(base.size());
+      for (Version v : base) {
+        n += ByteWriter.bytesSize(v.key) + ByteWriter.signedSize(v.modRevision) + bodySize(v);
+      }
+      n += ByteWriter.unsignedSize(log.lastRevision() - log.firstRevision() + 1);
+      for (long r = log.firstRevision(); r <= log.lastRevision(); r++) {
+        int count = log.count(r);
+        n += ByteWriter.unsignedSize(count);
+        for (int sub = 0; sub < count; sub++) {
+          Version v = log.change(r, sub);
+          n += ByteWriter.bytesSize(v.key) + 1 + (v.isTombstone() ? 0 : bodySize(v));
+        }
+      }
+      n += ByteWriter.unsignedSize(leases.size());
+      for (LeaseTable.LeaseInfo l : leases) {
+        n += ByteWriter.signedSize(l.id()) + ByteWriter.signedSize(l.grantedTtlSeconds());
+        n += ByteWriter.signedSize(l.checkpointedRemainingMillis());
+      }
+      return n + 8;
+    }
+  }
+
+  /**
+   * The version older than the log of each key that has one (kept by a compaction), key order. A
+   * log starting at revision 2 (a store never compacted, or compacted at 2 at most) precedes every
+   * version, so then the keys are not walked.
+   */
   private static List<Version> baseVersions(MvccStore store) {
     long logFirst = store.log().firstRevision();
+    if (logFirst <= 2) {
+      return List.of();
+    }
     List<Version> base = new ArrayList<>();
     for (Version head : store.index().values()) {
       Version oldest = head;
@@ -101,35 +170,7 @@ final class StoreImage {
 
   /** The size of the image {@link #write} writes (after any prefix), counted: for tests. */
   static long size(MvccStore store, LeaseTable leases) {
-    return imageSize(store, store.log(), baseVersions(store), leases.all());
-  }
-
-  /** The bytes {@link #write} writes after the prefix, counted without writing them. */
-  private static long imageSize(
-      MvccStore store, RevisionLog log, List<Version> base, List<LeaseTable.LeaseInfo> all) {
-    long n =
-        1
-            + ByteWriter.signedSize(store.revision())
-            + ByteWriter.signedSize(store.compactRevision());
-    n += ByteWriter.signedSize(log.firstRevision()) + ByteWriter.unsignedSize(base.size());
-    for (Version v : base) {
-      n += ByteWriter.bytesSize(v.key) + ByteWriter.signedSize(v.modRevision) + bodySize(v);
-    }
-    n += ByteWriter.unsignedSize(log.lastRevision() - log.firstRevision() + 1);
-    for (long r = log.firstRevision(); r <= log.lastRevision(); r++) {
-      int count = log.count(r);
-      n += ByteWriter.unsignedSize(count);
-      for (int sub = 0; sub < count; sub++) {
-        Version v = log.change(r, sub);
-        n += ByteWriter.bytesSize(v.key) + 1 + (v.isTombstone() ? 0 : bodySize(v));
-      }
-    }
-    n += ByteWriter.unsignedSize(all.size());
-    for (LeaseTable.LeaseInfo l : all) {
-      n += ByteWriter.signedSize(l.id()) + ByteWriter.signedSize(l.grantedTtlSeconds());
-      n += ByteWriter.signedSize(l.checkpointedRemainingMillis());
-    }
-    return n + 8;
+    return new Captured(store, store.log(), leases, Bytes.EMPTY).size();
   }
 
   private static long bodySize(Version v) {

@@ -9,6 +9,11 @@ import io.synod.raft.Entry;
 import io.synod.raft.EntryType;
 import io.synod.raft.SnapshotMeta;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -90,6 +95,69 @@ class SnapshotPropertyTest {
     assertThat(StoreImage.size(kv.sm.store(), kv.sm.leases())).isEqualTo(image.size());
     Bytes prefix = Bytes.utf8("a header");
     assertThat(kv.sm.snapshot(prefix)).isEqualTo(prefix.concat(image));
+  }
+
+  /**
+   * A captured image is the state at the capture, whatever is applied afterwards (compactions that
+   * shift the revision log, deletes, lease revokes and checkpoints included).
+   */
+  @Property(tries = 150)
+  void aCapturedImageIgnoresLaterChanges(
+      @ForAll("seeds") List<Long> seeds, @ForAll @IntRange(min = 0, max = 100) int cutPercent) {
+    int cut = seeds.size() * cutPercent / 100;
+    Kv kv = new Kv();
+    ModelKv model = new ModelKv();
+    Supplier<Bytes> captured = null;
+    Bytes atCapture = null;
+    for (int i = 0; i < seeds.size(); i++) {
+      if (i == cut) {
+        captured = kv.sm.captureSnapshot(Bytes.utf8("h"));
+        atCapture = kv.sm.snapshot(Bytes.utf8("h"));
+      }
+      KvCommand c = new CommandGenerator(seeds.get(i), model).next();
+      if (c != null) {
+        model.apply(c, kv.index + 1);
+        kv.apply(c);
+      }
+    }
+    if (captured == null) {
+      captured = kv.sm.captureSnapshot(Bytes.utf8("h"));
+      atCapture = kv.sm.snapshot(Bytes.utf8("h"));
+    }
+    assertThat(captured.get()).isEqualTo(atCapture);
+    assertThat(captured.get()).as("written twice").isEqualTo(atCapture);
+  }
+
+  /**
+   * The image is written on another thread while the owner keeps writing and compacting, as the log
+   * store's snapshot writer does: each image equals the one taken eagerly at its capture.
+   */
+  @Test
+  void aCapturedImageIsWrittenOnAnotherThreadWhileTheStoreChanges() throws Exception {
+    Kv kv = new Kv();
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    try {
+      for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 200; i++) {
+          kv.put("k" + (i % 37), "v" + round + "." + i);
+        }
+        Supplier<Bytes> captured = kv.sm.captureSnapshot();
+        Bytes atCapture = kv.sm.snapshot();
+        Future<Bytes> image = writer.submit(captured::get);
+        for (int i = 0; i < 300; i++) {
+          kv.put("k" + (i % 41), "w" + round + "." + i);
+          if (i % 60 == 7) {
+            kv.delete("k" + (i % 37), "");
+          }
+          if (i % 50 == 49) {
+            kv.apply(new KvCommand.Compact(kv.sm.revision() - 10, false));
+          }
+        }
+        assertThat(image.get(30, TimeUnit.SECONDS)).as("round %d", round).isEqualTo(atCapture);
+      }
+    } finally {
+      writer.shutdownNow();
+    }
   }
 
   @Property(tries = 100)

@@ -2,6 +2,7 @@ package io.synod.raft;
 
 import io.synod.common.Bytes;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Durable Raft state of one replica: its hard state, its latest snapshot and the log entries after
@@ -79,6 +80,16 @@ public interface LogStore {
    * every entry after it.
    */
   void saveSnapshot(long index, ConfState confState, Bytes data);
+
+  /**
+   * {@link #saveSnapshot(long, ConfState, Bytes)} with an image still to be written: {@code image}
+   * returns the same bytes whenever it is called and may be called on another thread (see {@link
+   * io.synod.raft.replica.StateMachine#captureSnapshot()}). A store that writes snapshots in the
+   * background calls it there; the default calls it at once.
+   */
+  default void saveSnapshot(long index, ConfState confState, Supplier<Bytes> image) {
+    saveSnapshot(index, confState, image.get());
+  }
 
   /**
    * Drops the entries up to and including {@code index}, which must not exceed the snapshot's

@@ -1,5 +1,6 @@
 package io.synod.sim;
 
+import io.synod.common.Assert;
 import io.synod.common.Bytes;
 import io.synod.raft.ConfState;
 import io.synod.raft.Entry;
@@ -10,16 +11,19 @@ import io.synod.raft.Snapshot;
 import io.synod.raft.SnapshotMeta;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
  * The simulator's disk: a {@link LogStore} with exactly the durability the real store ({@code
  * FileLogStore}) promises and no more. Writes are visible at once; log writes become durable only
  * at {@link #sync()}. A crash keeps a random prefix of the unsynced log writes, and may tear the
- * last one it keeps (an append survives as a prefix of its entries); the rest is lost. Snapshots,
- * which the real store writes to their own synced file before returning, are durable at once. A
- * sync may itself fail, which is fail-stop: the node crashes at that point with nothing of that
- * sync made durable.
+ * last one it keeps (an append survives as a prefix of its entries); the rest is lost. Snapshots
+ * are durable at once. (The real store may write one in the background, holding back compaction
+ * until it is durable: a crash in between recovers the previous snapshot and the entries after it,
+ * the state of a node that had not taken the snapshot yet, which this disk reaches when snapshots
+ * are late.) A sync may itself fail, which is fail-stop: the node crashes at that point with
+ * nothing of that sync made durable.
  *
  * <p>Owned by the simulation thread. The disk outlives the node process that uses it.
  */
@@ -43,12 +47,25 @@ final class SimDisk implements LogStore {
 
   private record Compact(long index) implements Write {}
 
+  /** Syncs after a snapshot's capture at which its image is written again and compared. */
+  private static final int IMAGE_RECHECK_SYNCS = 3;
+
   private final RandomGenerator random;
   private double syncCrashProbability;
   private MemoryLogStore durable;
   private MemoryLogStore current;
   private final List<Write> unsynced = new ArrayList<>();
   private long syncs;
+
+  /**
+   * The last image handed over still to be written ({@link #saveSnapshot(long, ConfState,
+   * Supplier)}), the bytes it gave then, and how many syncs later it is asked again: the state
+   * machine has applied more by then, and the image must not have changed.
+   */
+  private Supplier<Bytes> recheckImage;
+
+  private Bytes recheckExpected;
+  private int recheckInSyncs;
 
   SimDisk(MemoryLogStore initial, RandomGenerator random, double syncCrashProbability) {
     this.random = random;
@@ -178,6 +195,15 @@ final class SimDisk implements LogStore {
   }
 
   @Override
+  public void saveSnapshot(long index, ConfState confState, Supplier<Bytes> image) {
+    Bytes data = image.get();
+    saveSnapshot(index, confState, data);
+    recheckImage = image;
+    recheckExpected = data;
+    recheckInSyncs = IMAGE_RECHECK_SYNCS;
+  }
+
+  @Override
   public void compact(long index) {
     write(new Compact(index));
   }
@@ -188,6 +214,16 @@ final class SimDisk implements LogStore {
       throw new SimulatedCrash();
     }
     syncs++;
+    if (recheckImage != null && --recheckInSyncs == 0) {
+      Bytes again = recheckImage.get();
+      Assert.that(
+          again.equals(recheckExpected),
+          "a snapshot image changed after it was captured: %d bytes, then %d",
+          recheckExpected.size(),
+          again.size());
+      recheckImage = null;
+      recheckExpected = null;
+    }
     for (Write w : unsynced) {
       apply(durable, w);
     }

@@ -22,6 +22,7 @@ import io.synod.raft.replica.Transport;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One simulated server: a disk that survives crashes and, while the process is up, the real {@link
@@ -283,6 +284,11 @@ final class SimNode {
     @Override
     public Bytes snapshot() {
       return stateMachine.snapshot();
+    }
+
+    @Override
+    public Supplier<Bytes> captureSnapshot() {
+      return stateMachine.captureSnapshot();
     }
 
     @Override

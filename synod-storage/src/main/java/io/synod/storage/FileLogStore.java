@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The durable {@link LogStore}: a segmented write-ahead log ({@link WalWriter}) plus snapshot files
@@ -96,7 +97,8 @@ public final class FileLogStore implements LogStore, AutoCloseable {
   /** The highest index a compaction was asked for while {@link #pending} was being written. */
   private long deferredCompaction = -1;
 
-  private record PendingSnapshot(Snapshot snapshot, CompletableFuture<Void> written) {}
+  /** A snapshot being built and written; {@code written} completes with it, data and all. */
+  private record PendingSnapshot(SnapshotMeta meta, CompletableFuture<Snapshot> written) {}
 
   /**
    * Tuning of a store.
@@ -337,7 +339,7 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     checkUsable();
     finishSnapshotIfWritten();
     if (pending != null) {
-      return pending.snapshot();
+      return awaitSnapshotWrite(); // the leader wants it for a member, so it waits for it
     }
     Snapshot inMemory = memory.snapshot();
     Snapshot opened = openedSnapshot;
@@ -567,22 +569,43 @@ public final class FileLogStore implements LogStore, AutoCloseable {
    */
   @Override
   public void saveSnapshot(long index, ConfState confState, Bytes data) {
+    saveSnapshot(index, confState, () -> data);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With a {@link Options#snapshotWriter()}, {@code image} is called there, so the image is
+   * built off the caller's thread too; {@link #snapshot()} waits for it if asked meanwhile.
+   */
+  @Override
+  public void saveSnapshot(long index, ConfState confState, Supplier<Bytes> image) {
     checkUsable();
     awaitSnapshotWrite();
     memory.saveSnapshot(index, confState, Bytes.EMPTY);
     openedSnapshot = null;
-    Snapshot s = new Snapshot(memory.snapshotMeta(), data);
+    SnapshotMeta meta = memory.snapshotMeta();
     Executor writer = options.snapshotWriter();
     if (writer == null) {
+      Snapshot s = new Snapshot(meta, image.get());
       failStop(() -> snapshots.write(s));
-      recordSnapshot(s);
+      recordSnapshot(meta);
       return;
     }
-    pending = new PendingSnapshot(s, CompletableFuture.runAsync(() -> snapshots.write(s), writer));
+    pending =
+        new PendingSnapshot(
+            meta,
+            CompletableFuture.supplyAsync(
+                () -> {
+                  Snapshot s = new Snapshot(meta, image.get());
+                  snapshots.write(s);
+                  return s;
+                },
+                writer));
   }
 
   /** The snapshot's file is durable: the log records it, and older files go. */
-  private void recordSnapshot(Snapshot s) {
+  private void recordSnapshot(SnapshotMeta s) {
     failStop(
         () -> {
           lastTicket = wal.append(List.of(new SnapshotRecord(groupId, s.index(), s.term(), false)));
@@ -606,28 +629,33 @@ public final class FileLogStore implements LogStore, AutoCloseable {
     }
   }
 
-  /** Waits until the pending snapshot's file is written, then records it and compacts. */
-  private void awaitSnapshotWrite() {
+  /**
+   * Waits until the pending snapshot's file is written, then records it and compacts; returns the
+   * snapshot, or null if none was pending.
+   */
+  private Snapshot awaitSnapshotWrite() {
     PendingSnapshot p = pending;
     if (p == null) {
-      return;
+      return null;
     }
     pending = null;
+    Snapshot written;
     try {
-      p.written().join();
+      written = p.written().join();
     } catch (CompletionException e) {
       failure =
           e.getCause() instanceof StorageException se
               ? se
-              : new StorageException("cannot write snapshot " + p.snapshot().meta(), e.getCause());
+              : new StorageException("cannot write snapshot " + p.meta(), e.getCause());
       throw failure;
     }
-    recordSnapshot(p.snapshot());
+    recordSnapshot(written.meta());
     if (deferredCompaction >= 0) {
       long index = deferredCompaction;
       deferredCompaction = -1;
       compact(index);
     }
+    return written;
   }
 
   @Override

@@ -11,6 +11,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Snapshots written on a background writer: compaction waits until the file is durable. */
@@ -51,7 +55,6 @@ class FileLogStoreSnapshotWriterTest {
     FileLogStore store = storeWritingASnapshot();
 
     assertThat(store.snapshotMeta().index()).as("the snapshot counts at once").isEqualTo(15);
-    assertThat(store.snapshot().data()).isEqualTo(Bytes.utf8("state at 15"));
     assertThat(store.firstIndex()).as("compaction waits for the file").isEqualTo(1);
     store.append(entries(21, 22));
     store.sync();
@@ -81,5 +84,63 @@ class FileLogStoreSnapshotWriterTest {
     assertThat(recovered.entries(recovered.firstIndex(), 23, Long.MAX_VALUE))
         .isEqualTo(entries(recovered.firstIndex(), 22));
     assertThat(recovered.recoveryNotes()).isEmpty();
+  }
+
+  @Test
+  void theImageIsBuiltOnTheWriterNotByTheCaller() {
+    FileLogStore store = FileLogStore.open(disk, DIR, GROUP, options);
+    store.append(entries(1, 20));
+    store.sync();
+    List<String> builtOn = new ArrayList<>();
+    store.saveSnapshot(
+        15,
+        VOTERS,
+        () -> {
+          builtOn.add("writer");
+          return Bytes.utf8("state at 15");
+        });
+    assertThat(builtOn).as("not built by saveSnapshot").isEmpty();
+    queued.poll().run();
+    assertThat(builtOn).containsExactly("writer");
+    assertThat(store.snapshot().data()).isEqualTo(Bytes.utf8("state at 15"));
+    assertThat(builtOn).as("built once").hasSize(1);
+  }
+
+  @Test
+  void askedForWhileItIsBeingBuiltTheSnapshotIsWaitedFor() throws Exception {
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    CountDownLatch building = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      FileLogStore store =
+          FileLogStore.open(
+              disk, DIR, GROUP, new FileLogStore.Options(4096, 2).withSnapshotWriter(writer));
+      store.append(entries(1, 20));
+      store.sync();
+      store.saveSnapshot(
+          15,
+          VOTERS,
+          () -> {
+            building.countDown();
+            awaitUninterruptibly(release);
+            return Bytes.utf8("state at 15");
+          });
+      assertThat(building.await(30, TimeUnit.SECONDS)).isTrue();
+      // Released from another thread, usually after snapshot() below has started to wait.
+      new Thread(release::countDown).start();
+      assertThat(store.snapshot().data()).isEqualTo(Bytes.utf8("state at 15"));
+      assertThat(store.snapshot().meta().index()).isEqualTo(15);
+    } finally {
+      release.countDown();
+      writer.shutdownNow();
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

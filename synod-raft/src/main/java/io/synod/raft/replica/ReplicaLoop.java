@@ -371,9 +371,10 @@ public final class ReplicaLoop {
 
   /**
    * Entries this member waits beyond the snapshot count: up to a tenth of it, fixed per member id.
-   * Members that apply the same log would otherwise all snapshot at the same index, and while the
-   * state machine is serialized their loops stall together, so nothing commits; staggered, a
-   * follower's snapshot leaves the leader and the other voters committing.
+   * Members that apply the same log would otherwise all snapshot at the same index, and their
+   * captures (on the loop) and image writes (which on a small machine take the cores the loops
+   * need) would all slow the cluster at once; staggered, a follower's snapshot leaves the leader
+   * and the other voters committing.
    */
   private long snapshotStagger() {
     long spread = config.snapshotEntries() / 10;
@@ -396,7 +397,7 @@ public final class ReplicaLoop {
     if (!due) {
       return;
     }
-    store.saveSnapshot(applied, node.confState(), stateMachine.snapshot());
+    store.saveSnapshot(applied, node.confState(), stateMachine.captureSnapshot());
     long retain = buggify.fires("loop.compact-all") ? 0 : config.retainEntries();
     long compactTo = applied - retain;
     if (compactTo >= store.firstIndex()) {

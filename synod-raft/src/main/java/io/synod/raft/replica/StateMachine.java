@@ -3,6 +3,7 @@ package io.synod.raft.replica;
 import io.synod.common.Bytes;
 import io.synod.raft.Entry;
 import io.synod.raft.SnapshotMeta;
+import java.util.function.Supplier;
 
 /**
  * The replicated application. {@link #apply} must be a pure function of the state and the entry:
@@ -21,6 +22,19 @@ public interface StateMachine {
 
   /** An image of the state as of the last applied entry. */
   Bytes snapshot();
+
+  /**
+   * Captures the state as of the last applied entry and returns what writes its image: the same
+   * bytes {@link #snapshot()} would return now, however the state changes afterwards. The loop
+   * calls this and hands the result to {@link io.synod.raft.LogStore#saveSnapshot(long,
+   * io.synod.raft.ConfState, Supplier)}, which may call it later on another thread, so a state
+   * machine that can capture cheaply keeps the serialization off the loop. The supplier must then
+   * be safe to call from any thread. The default serializes at once.
+   */
+  default Supplier<Bytes> captureSnapshot() {
+    Bytes image = snapshot();
+    return () -> image;
+  }
 
   /**
    * Replaces the whole state with a snapshot's image ({@code data} is empty for the initial state).
