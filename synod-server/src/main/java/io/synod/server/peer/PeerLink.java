@@ -128,7 +128,10 @@ final class PeerLink {
 
           @Override
           public void onCompleted() {
-            f.completeExceptionally(new IllegalStateException("forward call returned nothing"));
+            // Normally the answer came first: no exception (and stack trace) for every call.
+            if (!f.isDone()) {
+              f.completeExceptionally(new IllegalStateException("forward call returned nothing"));
+            }
           }
         });
     return f;
