@@ -1,11 +1,14 @@
 package io.synod.server.peer;
 
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.synod.common.Bytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -31,17 +34,32 @@ final class PeerMethods {
 
   private static final int BATCH_COUNT_MAX = 1 << 20;
 
+  /**
+   * Raw bytes both ways, without gRPC's per-message copy buffers: an outgoing message drains itself
+   * into gRPC's frames ({@link Drainable}) and an incoming one is read into an array of its known
+   * length. A plain {@code ByteArrayInputStream} and {@code readAllBytes} cost an 8 KiB and a 16
+   * KiB buffer per message; the profile of a leader under put-64 showed them as half of all it
+   * allocated.
+   */
   static final MethodDescriptor.Marshaller<byte[]> RAW =
       new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
+          return new RawStream(value);
         }
 
         @Override
         public byte[] parse(InputStream stream) {
           try {
-            return stream.readAllBytes();
+            if (!(stream instanceof KnownLength)) {
+              return stream.readAllBytes();
+            }
+            int length = stream.available();
+            byte[] message = new byte[length];
+            if (stream.readNBytes(message, 0, length) != length || stream.read() != -1) {
+              throw new IOException("a peer message is not of its known length " + length);
+            }
+            return message;
           } catch (IOException e) {
             throw Status.INTERNAL
                 .withDescription("reading a peer message")
@@ -50,6 +68,21 @@ final class PeerMethods {
           }
         }
       };
+
+  /** A message's bytes, which gRPC may take whole rather than copy through a buffer. */
+  static final class RawStream extends ByteArrayInputStream implements KnownLength, Drainable {
+    RawStream(byte[] message) {
+      super(message);
+    }
+
+    @Override
+    public synchronized int drainTo(OutputStream target) throws IOException {
+      int n = count - pos;
+      target.write(buf, pos, n);
+      pos = count;
+      return n;
+    }
+  }
 
   static final MethodDescriptor<byte[], byte[]> RAFT =
       MethodDescriptor.<byte[], byte[]>newBuilder()

@@ -3,7 +3,14 @@ package io.synod.server.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
+import io.grpc.StatusRuntimeException;
 import io.synod.common.Bytes;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -36,5 +43,41 @@ class PeerMethodsTest {
     assertThat(PeerMethods.ForwardRequest.decode(r.encode())).isEqualTo(r);
     assertThatThrownBy(() -> PeerMethods.ForwardRequest.decode(new byte[5]))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void rawMessagesDrainWholeAndParseAtTheirKnownLength() throws Exception {
+    byte[] message = "a raft batch".getBytes(StandardCharsets.UTF_8);
+    InputStream out = PeerMethods.RAW.stream(message);
+    assertThat(out).isInstanceOf(Drainable.class).isInstanceOf(KnownLength.class);
+    assertThat(out.available()).isEqualTo(message.length);
+    ByteArrayOutputStream drained = new ByteArrayOutputStream();
+    assertThat(((Drainable) out).drainTo(drained)).isEqualTo(message.length);
+    assertThat(drained.toByteArray()).isEqualTo(message);
+    assertThat(out.read()).as("nothing left after draining").isEqualTo(-1);
+
+    assertThat(PeerMethods.RAW.parse(PeerMethods.RAW.stream(message))).isEqualTo(message);
+    assertThat(PeerMethods.RAW.parse(new ByteArrayInputStream(message))).isEqualTo(message);
+    assertThat(PeerMethods.RAW.parse(PeerMethods.RAW.stream(new byte[0]))).isEmpty();
+  }
+
+  @Test
+  void aMessageLongerThanItsKnownLengthIsAnInternalError() {
+    InputStream lying = new ShortKnownLength("twelve bytes".getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> PeerMethods.RAW.parse(lying))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("INTERNAL");
+  }
+
+  /** A stream that claims fewer bytes than it holds. */
+  private static final class ShortKnownLength extends ByteArrayInputStream implements KnownLength {
+    ShortKnownLength(byte[] b) {
+      super(b);
+    }
+
+    @Override
+    public synchronized int available() {
+      return 5;
+    }
   }
 }
