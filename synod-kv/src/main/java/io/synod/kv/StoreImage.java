@@ -79,10 +79,6 @@ final class StoreImage {
       this.leases = leases.all();
     }
 
-    long revision() {
-      return revision;
-    }
-
     /** Writes the image; may run on any thread, once or more. */
     Bytes write() {
       long size = prefix.size() + size();
