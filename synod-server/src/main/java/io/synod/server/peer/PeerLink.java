@@ -1,8 +1,10 @@
 package io.synod.server.peer;
 
 import io.grpc.CallOptions;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
@@ -14,7 +16,10 @@ import io.synod.server.PeerUrls;
 import io.synod.server.member.MemberIds;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,6 +47,11 @@ import java.util.logging.Logger;
 final class PeerLink {
   private static final Logger LOG = Logger.getLogger(PeerLink.class.getName());
 
+  /** The longest wait between two looks for forward calls past their deadline. */
+  private static final long SWEEP_MILLIS_MAX = 250;
+
+  private record PendingForward(CompletableFuture<Bytes> future, long deadlineNanos) {}
+
   private final long peerId;
   private final String url;
   private final PeerTransport.Options options;
@@ -52,6 +62,14 @@ final class PeerLink {
   private final ArrayBlockingQueue<Envelope> queue;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+  /** Forward calls answered neither by a reply nor by a broken stream yet, by call id. */
+  private final Map<Long, PendingForward> pendingForwards = new HashMap<>();
+
+  private final Object forwardLock = new Object();
+  private ClientCallStreamObserver<byte[]> forwardStream; // guarded by forwardLock
+  private long lastCallId; // guarded by forwardLock
+  private boolean sweepScheduled; // guarded by forwardLock
 
   private volatile ClientCallStreamObserver<byte[]> stream;
   private volatile ClientCallStreamObserver<byte[]> brokenStream;
@@ -106,35 +124,182 @@ final class PeerLink {
     }
   }
 
-  /** A unary forward call to this peer. */
+  /**
+   * A forward call to this peer, on the link's forward stream (opened when none is open). The
+   * future fails with UNAVAILABLE if the stream breaks first, and with DEADLINE_EXCEEDED if no
+   * reply came within the forward timeout (checked every {@link #sweepMillis}, so up to that much
+   * later).
+   */
   CompletableFuture<Bytes> forward(PeerMethods.ForwardRequest request) {
     CompletableFuture<Bytes> f = new CompletableFuture<>();
-    ClientCalls.asyncUnaryCall(
-        channel.newCall(
-            PeerMethods.FORWARD,
-            CallOptions.DEFAULT.withDeadlineAfter(
-                options.forwardTimeout().toMillis(), TimeUnit.MILLISECONDS)),
-        request.encode(),
-        new io.grpc.stub.StreamObserver<byte[]>() {
-          @Override
-          public void onNext(byte[] value) {
-            f.complete(Bytes.wrapOwned(value));
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            f.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            // Normally the answer came first: no exception (and stack trace) for every call.
-            if (!f.isDone()) {
-              f.completeExceptionally(new IllegalStateException("forward call returned nothing"));
-            }
-          }
-        });
+    RuntimeException failed = null;
+    synchronized (forwardLock) {
+      long id = ++lastCallId;
+      try {
+        if (forwardStream == null) {
+          forwardStream = openForwardStream();
+        }
+        if (forwardStream == null) {
+          throw new IllegalStateException("the forward stream failed as it opened");
+        }
+        pendingForwards.put(
+            id, new PendingForward(f, System.nanoTime() + options.forwardTimeout().toNanos()));
+        scheduleSweepLocked();
+        forwardStream.onNext(new PeerMethods.ForwardCall(id, request).encode());
+      } catch (RuntimeException e) {
+        // The channel is shut down, say: gRPC throws rather than failing the stream.
+        pendingForwards.remove(id);
+        failed = e;
+      }
+    }
+    if (failed != null) {
+      f.completeExceptionally(
+          Status.UNAVAILABLE
+              .withDescription("forwarding to peer " + MemberIds.hex(peerId) + " failed")
+              .withCause(failed)
+              .asRuntimeException());
+    }
     return f;
+  }
+
+  /** How often calls past their deadline are failed. */
+  private long sweepMillis() {
+    return Math.max(1, Math.min(SWEEP_MILLIS_MAX, options.forwardTimeout().toMillis() / 4));
+  }
+
+  private void scheduleSweepLocked() {
+    if (sweepScheduled) {
+      return;
+    }
+    sweepScheduled = true;
+    try {
+      scheduler.schedule(this::sweepForwards, sweepMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopping) {
+      sweepScheduled = false; // the transport is closing; close() fails what is left
+    }
+  }
+
+  private void sweepForwards() {
+    List<CompletableFuture<Bytes>> expired = new ArrayList<>();
+    long now = System.nanoTime();
+    synchronized (forwardLock) {
+      sweepScheduled = false;
+      Iterator<PendingForward> it = pendingForwards.values().iterator();
+      while (it.hasNext()) {
+        PendingForward p = it.next();
+        if (now - p.deadlineNanos() >= 0) {
+          expired.add(p.future());
+          it.remove();
+        }
+      }
+      if (!pendingForwards.isEmpty()) {
+        scheduleSweepLocked();
+      }
+    }
+    for (CompletableFuture<Bytes> f : expired) {
+      f.completeExceptionally(
+          Status.DEADLINE_EXCEEDED
+              .withDescription(
+                  "no answer from peer " + MemberIds.hex(peerId) + " within the forward timeout")
+              .asRuntimeException());
+    }
+  }
+
+  private ClientCallStreamObserver<byte[]> openForwardStream() {
+    final class Replies implements ClientResponseObserver<byte[], byte[]> {
+      private ClientCallStreamObserver<byte[]> requests;
+      private boolean broken; // guarded by forwardLock
+
+      @Override
+      public void beforeStart(ClientCallStreamObserver<byte[]> requestStream) {
+        this.requests = requestStream;
+      }
+
+      @Override
+      public void onNext(byte[] frame) {
+        PeerMethods.ForwardReply reply;
+        try {
+          reply = PeerMethods.ForwardReply.decode(frame);
+        } catch (IllegalArgumentException e) {
+          stats.malformed.increment();
+          return;
+        }
+        PendingForward p;
+        synchronized (forwardLock) {
+          p = pendingForwards.remove(reply.callId());
+        }
+        if (p == null) {
+          return; // timed out already, or a reply to nothing
+        }
+        try {
+          p.future().complete(reply.replyOrThrow());
+        } catch (StatusRuntimeException e) {
+          p.future().completeExceptionally(e);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        broke(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        broke(Status.UNAVAILABLE.withDescription("the peer ended the forward stream"));
+      }
+
+      private void broke(Status why) {
+        List<PendingForward> lost;
+        synchronized (forwardLock) {
+          broken = true;
+          if (forwardStream == requests) {
+            forwardStream = null;
+          }
+          // Every call under way went on this stream: a new one opens only once this one is gone.
+          lost = new ArrayList<>(pendingForwards.values());
+          pendingForwards.clear();
+        }
+        for (PendingForward p : lost) {
+          p.future()
+              .completeExceptionally(
+                  Status.UNAVAILABLE
+                      .withDescription(
+                          "the forward stream to peer "
+                              + MemberIds.hex(peerId)
+                              + " broke: "
+                              + why.getCode()
+                              + (why.getDescription() == null ? "" : " " + why.getDescription()))
+                      .asRuntimeException());
+        }
+      }
+    }
+    Replies replies = new Replies();
+    // Not in the caller's gRPC context: a stream started there would be cancelled with the client
+    // call that happened to open it, and with it every other member's calls under way.
+    Context previous = Context.ROOT.attach();
+    try {
+      ClientCalls.asyncBidiStreamingCall(
+          channel.newCall(PeerMethods.FORWARD, CallOptions.DEFAULT), replies);
+    } finally {
+      Context.ROOT.detach(previous);
+    }
+    // A call on a channel that is shut down fails as it starts, on this thread (direct executor).
+    return replies.broken ? null : replies.requests;
+  }
+
+  /** Fails the forward calls under way; called when the link closes. */
+  private void endForwards() {
+    ClientCallStreamObserver<byte[]> s;
+    synchronized (forwardLock) {
+      s = forwardStream;
+    }
+    if (s != null) {
+      try {
+        s.cancel("peer link closed", null);
+      } catch (RuntimeException ignored) {
+        // Already ended.
+      }
+    }
   }
 
   private void scheduleDrain() {
@@ -276,6 +441,7 @@ final class PeerLink {
 
   void close() {
     endStream();
+    endForwards();
     channel.shutdownNow();
   }
 

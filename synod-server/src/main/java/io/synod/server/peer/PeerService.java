@@ -2,6 +2,9 @@ package io.synod.server.peer;
 
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.synod.common.Bytes;
@@ -11,6 +14,8 @@ import io.synod.server.member.MemberIds;
 import io.synod.server.node.NodeRunner;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongPredicate;
 
@@ -64,7 +69,7 @@ public final class PeerService {
   public ServerServiceDefinition definition() {
     return ServerServiceDefinition.builder(PeerMethods.SERVICE)
         .addMethod(PeerMethods.RAFT, ServerCalls.asyncBidiStreamingCall(this::raftStream))
-        .addMethod(PeerMethods.FORWARD, ServerCalls.asyncUnaryCall(this::forward))
+        .addMethod(PeerMethods.FORWARD, ServerCalls.asyncBidiStreamingCall(this::forwardStream))
         .build();
   }
 
@@ -139,37 +144,125 @@ public final class PeerService {
     }
   }
 
-  private void forward(byte[] request, StreamObserver<byte[]> response) {
-    PeerMethods.ForwardRequest req;
-    try {
-      req = PeerMethods.ForwardRequest.decode(request);
-    } catch (IllegalArgumentException e) {
-      stats.malformed.increment();
-      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
-      return;
-    }
+  /**
+   * One peer's forward calls: each is served as it comes, and its reply goes back on the stream
+   * when it is ready, in any order. A frame too short to name its call ends the stream (the peer
+   * fails its calls under way and opens another).
+   */
+  private StreamObserver<byte[]> forwardStream(StreamObserver<byte[]> responses) {
+    ServerCallStreamObserver<byte[]> out = (ServerCallStreamObserver<byte[]>) responses;
+    ForwardReplies replies = new ForwardReplies(out);
+    out.setOnCancelHandler(replies::cancelled);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(byte[] frame) {
+        PeerMethods.ForwardCall call;
+        try {
+          call = PeerMethods.ForwardCall.decode(frame);
+        } catch (IllegalArgumentException e) {
+          stats.malformed.increment();
+          replies.fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+          return;
+        }
+        replies.started();
+        long id = call.callId();
+        serve(call.request())
+            .whenComplete(
+                (reply, error) ->
+                    replies.send(
+                        error == null
+                            ? PeerMethods.ForwardReply.ok(id, reply)
+                            : PeerMethods.ForwardReply.error(id, statusOf(error))));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        replies.cancelled();
+      }
+
+      @Override
+      public void onCompleted() {
+        replies.halfClosed();
+      }
+    };
+  }
+
+  private CompletableFuture<Bytes> serve(PeerMethods.ForwardRequest req) {
     ForwardHandler handler = forwardHandlers.get(req.kind());
     if (handler == null) {
-      response.onError(
+      return CompletableFuture.failedFuture(
           Status.UNIMPLEMENTED.withDescription("unknown forward kind " + req.kind()).asException());
-      return;
     }
     if (!groups.containsKey(req.groupId())) {
       stats.droppedUnknownGroup.increment();
-      response.onError(
+      return CompletableFuture.failedFuture(
           Status.NOT_FOUND.withDescription("unknown raft group " + req.groupId()).asException());
-      return;
     }
-    handler
-        .handle(req.groupId(), req.payload())
-        .whenComplete(
-            (reply, error) -> {
-              if (error != null) {
-                response.onError(Status.INTERNAL.withDescription(error.toString()).asException());
-              } else {
-                response.onNext(reply.toByteArray());
-                response.onCompleted();
-              }
-            });
+    try {
+      return handler.handle(req.groupId(), req.payload());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static Status statusOf(Throwable error) {
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof StatusException || cause instanceof StatusRuntimeException) {
+      return Status.fromThrowable(cause);
+    }
+    return Status.INTERNAL.withDescription(cause.toString());
+  }
+
+  /**
+   * The reply half of a forward stream, written by whichever thread finishes a call: one writer at
+   * a time (gRPC requires it), nothing written once the stream ended, and the stream completed only
+   * after the peer half-closed and every call it started was answered.
+   */
+  private static final class ForwardReplies {
+    private final ServerCallStreamObserver<byte[]> out;
+    private int unanswered;
+    private boolean halfClosed;
+    private boolean ended;
+
+    ForwardReplies(ServerCallStreamObserver<byte[]> out) {
+      this.out = out;
+    }
+
+    synchronized void started() {
+      unanswered++;
+    }
+
+    synchronized void send(PeerMethods.ForwardReply reply) {
+      unanswered--;
+      if (ended) {
+        return;
+      }
+      out.onNext(reply.encode());
+      maybeComplete();
+    }
+
+    synchronized void halfClosed() {
+      halfClosed = true;
+      maybeComplete();
+    }
+
+    synchronized void fail(Status status) {
+      if (!ended) {
+        ended = true;
+        out.onError(status.asException());
+      }
+    }
+
+    synchronized void cancelled() {
+      ended = true;
+    }
+
+    private void maybeComplete() {
+      if (halfClosed && unanswered == 0 && !ended) {
+        ended = true;
+        out.onCompleted();
+      }
+    }
   }
 }

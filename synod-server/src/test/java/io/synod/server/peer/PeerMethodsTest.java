@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.synod.common.Bytes;
 import java.io.ByteArrayInputStream;
@@ -38,10 +39,31 @@ class PeerMethodsTest {
   }
 
   @Test
-  void forwardRequestsRoundTrip() {
-    PeerMethods.ForwardRequest r = new PeerMethods.ForwardRequest(7, 1, Bytes.utf8("cmd"));
-    assertThat(PeerMethods.ForwardRequest.decode(r.encode())).isEqualTo(r);
-    assertThatThrownBy(() -> PeerMethods.ForwardRequest.decode(new byte[5]))
+  void forwardCallsAndRepliesRoundTrip() {
+    PeerMethods.ForwardCall call =
+        new PeerMethods.ForwardCall(
+            Long.MAX_VALUE, new PeerMethods.ForwardRequest(7, 1, Bytes.utf8("cmd")));
+    assertThat(PeerMethods.ForwardCall.decode(call.encode())).isEqualTo(call);
+    PeerMethods.ForwardCall empty =
+        new PeerMethods.ForwardCall(1, new PeerMethods.ForwardRequest(2, 3, Bytes.EMPTY));
+    assertThat(PeerMethods.ForwardCall.decode(empty.encode())).isEqualTo(empty);
+    assertThatThrownBy(() -> PeerMethods.ForwardCall.decode(new byte[19]))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    PeerMethods.ForwardReply ok = PeerMethods.ForwardReply.ok(9, Bytes.utf8("done"));
+    assertThat(PeerMethods.ForwardReply.decode(ok.encode())).isEqualTo(ok);
+    assertThat(PeerMethods.ForwardReply.decode(ok.encode()).replyOrThrow())
+        .isEqualTo(Bytes.utf8("done"));
+    PeerMethods.ForwardReply error =
+        PeerMethods.ForwardReply.error(10, Status.NOT_FOUND.withDescription("no such group"));
+    assertThatThrownBy(() -> PeerMethods.ForwardReply.decode(error.encode()).replyOrThrow())
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessage("NOT_FOUND: no such group");
+    assertThatThrownBy(() -> PeerMethods.ForwardReply.decode(new byte[11]))
+        .isInstanceOf(IllegalArgumentException.class);
+    byte[] badCode = ok.encode();
+    badCode[11] = 99; // status code 99 does not exist
+    assertThatThrownBy(() -> PeerMethods.ForwardReply.decode(badCode))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
