@@ -96,7 +96,16 @@ public final class CompareBench implements Callable<Integer> {
   @Option(names = "--seconds", description = "measured seconds per run (default: 10; quick: 3)")
   Integer seconds;
 
-  @Option(names = "--warmup", description = "warm-up seconds per run (default: 5; quick: 1)")
+  /**
+   * 15 s, because each JVM member recompiles much of its hot code when the workload changes from
+   * one cell to the next (async-profiler: the C2 compiler took 27–37 % of each member's CPU in the
+   * first 20 s of put-64 after put-16); 5 s of warm-up measured part of that storm.
+   */
+  @Option(
+      names = "--warmup",
+      description =
+          "warm-up seconds per run, not counted; long enough for the JIT to settle after the"
+              + " previous cell's workload (default: 15; quick: 1)")
   Integer warmupSeconds;
 
   @Option(
@@ -230,7 +239,7 @@ public final class CompareBench implements Callable<Integer> {
             cells,
             List.copyOf(kinds),
             seconds != null ? seconds : quick ? 3 : 10,
-            warmupSeconds != null ? warmupSeconds : quick ? 1 : 5,
+            warmupSeconds != null ? warmupSeconds : quick ? 1 : 15,
             keys != null ? keys : quick ? 1000 : 10_000,
             fioSeconds != null ? fioSeconds : quick ? 3 : 10,
             clusterWarmupSeconds != null ? clusterWarmupSeconds : quick ? 10 : 180,

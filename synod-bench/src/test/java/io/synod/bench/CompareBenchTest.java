@@ -36,7 +36,7 @@ class CompareBenchTest {
   void quickShrinksDurationAndKeysButExplicitOptionsWin() {
     CompareBench.Settings full = parse().settings();
     assertThat(full.seconds()).isEqualTo(10);
-    assertThat(full.warmupSeconds()).isEqualTo(5);
+    assertThat(full.warmupSeconds()).isEqualTo(15);
     assertThat(full.keys()).isEqualTo(10_000);
     assertThat(full.clusterWarmupSeconds()).isEqualTo(180);
     assertThat(full.rssKeys()).isEqualTo(1_000_000);
