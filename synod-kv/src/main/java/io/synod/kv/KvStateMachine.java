@@ -159,6 +159,15 @@ public final class KvStateMachine implements StateMachine {
     return store.storedBytes() + (long) leases.size() * LEASE_OVERHEAD_BYTES;
   }
 
+  /**
+   * {@link #footprintBytes()}: a little above the image's size (an image spends a few bytes of
+   * numbers on each version, not {@link #VERSION_OVERHEAD_BYTES}), and O(1).
+   */
+  @Override
+  public long imageBytesEstimate() {
+    return footprintBytes();
+  }
+
   /** A 64-bit hash of the whole state (the snapshot image), for the simulator's checks. */
   public long stateHash() {
     Bytes image = snapshot();

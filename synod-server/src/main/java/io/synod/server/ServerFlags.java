@@ -191,7 +191,9 @@ public final class ServerFlags {
       names = "--snapshot-count",
       defaultValue = "100000",
       paramLabel = "N",
-      description = "Applied entries between two snapshots (default: ${DEFAULT-VALUE}).")
+      description =
+          "Applied entries between two snapshots (default: ${DEFAULT-VALUE}); a snapshot also"
+              + " waits until the log since the last one is as large as the state.")
   long snapshotCount;
 
   @Option(

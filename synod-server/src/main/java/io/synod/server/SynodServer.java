@@ -72,6 +72,10 @@ public final class SynodServer implements AutoCloseable {
    *
    * @param storage the Raft log's file layout
    * @param retainEntries log entries kept behind a snapshot for slow followers (etcd: 5000)
+   * @param snapshotLogPercent a snapshot waits for {@code --snapshot-count} entries and for a log
+   *     of this percentage of the state's image ({@link
+   *     io.synod.raft.replica.LoopConfig#snapshotLogPercent()}; default 100): with 177 MiB of
+   *     uncompacted history, a snapshot every 100,000 puts wrote six bytes of image per byte of log
    * @param peers the peer transport's limits
    * @param grpcThreads threads serving client gRPC calls
    * @param completionThreads threads completing the replica loop's futures
@@ -82,6 +86,7 @@ public final class SynodServer implements AutoCloseable {
   public record Options(
       FileLogStore.Options storage,
       long retainEntries,
+      long snapshotLogPercent,
       PeerTransport.Options peers,
       int grpcThreads,
       int completionThreads,
@@ -93,6 +98,7 @@ public final class SynodServer implements AutoCloseable {
       return new Options(
           FileLogStore.Options.defaults(),
           5_000,
+          100,
           PeerTransport.Options.defaults(),
           Math.max(4, 2 * cores),
           2,
@@ -106,6 +112,7 @@ public final class SynodServer implements AutoCloseable {
       return new Options(
           s,
           retainEntries,
+          snapshotLogPercent,
           peers,
           grpcThreads,
           completionThreads,
@@ -114,11 +121,15 @@ public final class SynodServer implements AutoCloseable {
           joinTimeout);
     }
 
-    /** A copy keeping {@code entries} log entries behind a snapshot (tests force snapshots). */
+    /**
+     * A copy keeping {@code entries} log entries behind a snapshot, with snapshots that follow
+     * {@code --snapshot-count} alone (tests force snapshots of small states).
+     */
     public Options withRetainEntries(long entries) {
       return new Options(
           storage,
           entries,
+          0,
           peers,
           grpcThreads,
           completionThreads,
@@ -315,7 +326,8 @@ public final class SynodServer implements AutoCloseable {
             options.retainEntries(),
             defaults.pendingProposalsMax(),
             defaults.pendingReadsMax(),
-            Math.max(defaults.readTimeoutTicks(), 2 * cfg.electionTicks()));
+            Math.max(defaults.readTimeoutTicks(), 2 * cfg.electionTicks()),
+            options.snapshotLogPercent());
     try {
       return new ReplicaLoop(
           raft, loopConfig, opened.store(), sm, transport, new SplittableRandom());

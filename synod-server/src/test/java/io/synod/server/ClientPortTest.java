@@ -45,6 +45,7 @@ class ClientPortTest {
         new SynodServer.Options(
             ClusterTest.testOptions().storage(),
             5_000,
+            100,
             io.synod.server.peer.PeerTransport.Options.defaults(),
             4,
             2,

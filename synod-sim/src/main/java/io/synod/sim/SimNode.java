@@ -292,6 +292,11 @@ final class SimNode {
     }
 
     @Override
+    public long imageBytesEstimate() {
+      return stateMachine.imageBytesEstimate();
+    }
+
+    @Override
     public void restore(SnapshotMeta meta, Bytes data) {
       stateMachine.restore(meta, data);
       checker.onRestore(id, meta.index(), stateHash(meta.index()));

@@ -272,7 +272,8 @@ public final class Simulation {
             options.retainEntries(),
             4096,
             4096,
-            Math.max(4, 3 * options.electionTicks()));
+            Math.max(4, 3 * options.electionTicks()),
+            options.snapshotLogPercent());
     SimNode node =
         new SimNode(
             id,

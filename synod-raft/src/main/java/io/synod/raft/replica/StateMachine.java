@@ -37,6 +37,16 @@ public interface StateMachine {
   }
 
   /**
+   * Roughly how many bytes {@link #snapshot()} would return now, cheaply (no image is built); 0 if
+   * unknown. The loop weighs it against the log applied since the last snapshot ({@link
+   * LoopConfig#snapshotLogPercent()}): an image of a large state every few thousand small entries
+   * would spend most of the disk's bandwidth and a core on snapshots.
+   */
+  default long imageBytesEstimate() {
+    return 0;
+  }
+
+  /**
    * Replaces the whole state with a snapshot's image ({@code data} is empty for the initial state).
    */
   void restore(SnapshotMeta meta, Bytes data);

@@ -21,6 +21,12 @@ class ReplicaLoopTest {
   /** Appends every normal command to a list; the image is the list joined by commas. */
   static final class ListStateMachine implements StateMachine {
     final List<String> applied = new ArrayList<>();
+    long imageEstimate;
+
+    @Override
+    public long imageBytesEstimate() {
+      return imageEstimate;
+    }
 
     @Override
     public Bytes apply(Entry entry) {
@@ -131,6 +137,44 @@ class ReplicaLoopTest {
     restart(config);
 
     assertThat(sm.applied).containsExactlyElementsOf(before);
+  }
+
+  @Test
+  void aSnapshotAlsoWaitsForALogAsLargeAsTheImage() {
+    // Every 5 entries by count, but only once the log since the last snapshot holds 100 % of the
+    // state machine's 1,000-byte image (up to 10 % more, the stagger): each entry here is 26 or 27
+    // bytes (payload + Entry.OVERHEAD_BYTES), so about 40 entries.
+    ReplicaLoop loop = singleNode(new LoopConfig(5, 0, 100, 100, 10, 100));
+    sm.imageEstimate = 1_000;
+    for (int i = 0; i < 30; i++) {
+      loop.propose(Bytes.utf8("c" + i), outcomes::add);
+    }
+    assertThat(store.snapshotMeta().index()).isZero();
+
+    for (int i = 30; i < 50; i++) {
+      loop.propose(Bytes.utf8("c" + i), outcomes::add);
+    }
+    long first = store.snapshotMeta().index();
+    assertThat(first).isBetween(37L, 50L);
+
+    // The count starts again from the snapshot.
+    for (int i = 50; i < 70; i++) {
+      loop.propose(Bytes.utf8("c" + i), outcomes::add);
+    }
+    assertThat(store.snapshotMeta().index()).isEqualTo(first);
+    for (int i = 70; i < 100; i++) {
+      loop.propose(Bytes.utf8("c" + i), outcomes::add);
+    }
+    assertThat(store.snapshotMeta().index()).isBetween(first + 37, first + 50);
+
+    // A small state goes back to the entry count alone.
+    sm.imageEstimate = 0;
+    long before = store.snapshotMeta().index();
+    for (int i = 100; i < 106; i++) {
+      loop.propose(Bytes.utf8("c" + i), outcomes::add);
+    }
+    assertThat(store.snapshotMeta().index()).isGreaterThan(before);
+    assertThat(outcomes).hasSize(106).allMatch(o -> o instanceof Outcome.Applied);
   }
 
   @Test

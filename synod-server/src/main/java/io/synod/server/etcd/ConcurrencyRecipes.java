@@ -11,6 +11,7 @@ import io.synod.kv.KvResponse;
 import io.synod.kv.KvStateMachine;
 import io.synod.kv.RangeRequest;
 import io.synod.kv.RequestOp;
+import io.synod.server.node.CallerLoop;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -160,7 +161,9 @@ final class ConcurrencyRecipes {
       waiters.decrementAndGet();
       return CompletableFuture.failedFuture(EtcdErrors.of(KvError.TOO_MANY_REQUESTS));
     }
-    QueueWaiter waiter = new QueueWaiter(prefix, ownKey, ownRevision, edge.executor());
+    // The turn is answered where this call runs: its event loop if it has one (CallerLoop).
+    QueueWaiter waiter =
+        new QueueWaiter(prefix, ownKey, ownRevision, CallerLoop.currentOr(edge.executor()));
     // The keys ahead are those this member's state shows once it has applied everything committed
     // when the wait starts (which includes ownKey's creation): a ReadIndex round first.
     CompletableFuture<Void> started = afterRead(waiter::start);

@@ -94,7 +94,8 @@ public final class EtcdApi {
                   io.etcd.jetcd.api.WatchGrpc.bindService(new WatchService(edge)),
                   requireLeader,
                   learners));
-          registry.grpc(ServerInterceptors.intercept(lease.definition(), requireLeader, learners));
+          registry.grpcNonBlocking(
+              ServerInterceptors.intercept(lease.definition(), requireLeader, learners));
           MaintenanceService maintenance = new MaintenanceService(edge, cluster);
           registry.grpc(
               ServerInterceptors.intercept(
@@ -111,10 +112,10 @@ public final class EtcdApi {
           ConcurrencyRecipes recipes = new ConcurrencyRecipes(edge);
           LockService lock = new LockService(recipes);
           ElectionService election = new ElectionService(recipes);
-          registry.grpc(
+          registry.grpcNonBlocking(
               ServerInterceptors.intercept(
                   io.etcd.jetcd.api.lock.LockGrpc.bindService(lock), requireLeader, learners));
-          registry.grpc(
+          registry.grpcNonBlocking(
               ServerInterceptors.intercept(
                   io.etcd.jetcd.api.ElectionGrpc.bindService(election), requireLeader, learners));
           RecipeGateway.register(gateway, lock, election);

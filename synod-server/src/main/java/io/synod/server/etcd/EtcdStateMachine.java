@@ -122,6 +122,12 @@ public final class EtcdStateMachine implements StateMachine {
     return SpaceQuota.costBytes(command) > 0;
   }
 
+  /** The KV store's estimate: the member table is a few hundred bytes. */
+  @Override
+  public long imageBytesEstimate() {
+    return kv.imageBytesEstimate();
+  }
+
   /** The image of the whole state. */
   @Override
   public Bytes snapshot() {

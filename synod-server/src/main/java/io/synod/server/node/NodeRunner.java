@@ -9,8 +9,10 @@ import io.synod.raft.replica.ReplicaLoop;
 import io.synod.raft.replica.StateMachine;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -45,6 +47,7 @@ import java.util.logging.Logger;
  * task inbox answers at once: {@link ProposalOutcome.Busy} for a proposal, {@link ReadResult.Retry}
  * for a read, a {@link RejectedExecutionException} for an admin call. Futures are never completed
  * on the caller's thread by blocking, and never on the loop thread: dependent actions run on the
+ * caller's Netty event loop when the call came from one ({@link CallerLoop}), else on the
  * completion executor, so a slow client cannot stall the replica.
  *
  * <p><b>Failure.</b> An exception out of the loop (a storage failure is fail-stop, a broken
@@ -122,8 +125,13 @@ public final class NodeRunner implements AutoCloseable {
   /** Work that reached the loop and waits for its callback; loop thread only. */
   private final Set<Task> inLoop = new LinkedHashSet<>();
 
-  /** Future completions made during the current turn, handed over at its end; loop thread only. */
+  /**
+   * Future completions made during the current turn, handed over at its end: those for the
+   * completion executor, and those for callers' event loops, by loop. Loop thread only.
+   */
   private final List<Runnable> turnCompletions = new ArrayList<>();
+
+  private final Map<Executor, List<Runnable>> turnAnswers = new IdentityHashMap<>();
 
   /**
    * Prepares a runner for {@code loop}, which must not be used by anyone else from now on. Call
@@ -241,6 +249,7 @@ public final class NodeRunner implements AutoCloseable {
             proposalsFailed.increment();
           }
         });
+    Executor answerOn = CallerLoop.current();
     submit(
         new Task() {
           @Override
@@ -251,7 +260,7 @@ public final class NodeRunner implements AutoCloseable {
                 command,
                 outcome -> {
                   inLoop.remove(self);
-                  complete(f, ProposalOutcome.of(outcome));
+                  complete(f, ProposalOutcome.of(outcome), answerOn);
                 });
           }
 
@@ -261,7 +270,8 @@ public final class NodeRunner implements AutoCloseable {
                 f,
                 reachedLoop
                     ? new ProposalOutcome.Unknown(reason)
-                    : new ProposalOutcome.Busy(reason));
+                    : new ProposalOutcome.Busy(reason),
+                null);
           }
         });
     return f;
@@ -274,6 +284,7 @@ public final class NodeRunner implements AutoCloseable {
    */
   public <T> CompletableFuture<ReadResult<T>> read(Function<StateMachine, T> reader) {
     CompletableFuture<ReadResult<T>> f = new CompletableFuture<>();
+    Executor answerOn = CallerLoop.current();
     submit(
         new Task() {
           @Override
@@ -291,13 +302,13 @@ public final class NodeRunner implements AutoCloseable {
                     completions.execute(() -> f.completeExceptionally(e));
                     return;
                   }
-                  complete(f, result);
+                  complete(f, result, answerOn);
                 });
           }
 
           @Override
           public void abandon(String reason, boolean reachedLoop) {
-            complete(f, new ReadResult.Retry<>(reason));
+            complete(f, new ReadResult.Retry<>(reason), null);
           }
         });
     return f;
@@ -319,6 +330,7 @@ public final class NodeRunner implements AutoCloseable {
    */
   public <T> CompletableFuture<T> call(Function<ReplicaLoop, T> fn) {
     CompletableFuture<T> f = new CompletableFuture<>();
+    Executor answerOn = CallerLoop.current();
     submit(
         new Task() {
           @Override
@@ -330,7 +342,7 @@ public final class NodeRunner implements AutoCloseable {
               completions.execute(() -> f.completeExceptionally(e));
               return;
             }
-            complete(f, value);
+            complete(f, value, answerOn);
           }
 
           @Override
@@ -375,32 +387,63 @@ public final class NodeRunner implements AutoCloseable {
     LockSupport.unpark(thread);
   }
 
-  private <T> void complete(CompletableFuture<T> f, T value) {
+  /**
+   * Completes {@code f} with {@code value} on {@code answerOn} (the caller's event loop), or on the
+   * completion executor if that is null; from the loop thread, at the end of the turn.
+   */
+  private <T> void complete(CompletableFuture<T> f, T value, Executor answerOn) {
+    Runnable completion = () -> f.complete(value);
     if (Thread.currentThread() == thread) {
-      turnCompletions.add(() -> f.complete(value));
+      if (answerOn == null) {
+        turnCompletions.add(completion);
+      } else {
+        turnAnswers.computeIfAbsent(answerOn, e -> new ArrayList<>()).add(completion);
+      }
       return;
     }
-    execute(() -> f.complete(value));
+    execute(completion);
   }
 
   /**
-   * Hands the completions of the turn that just ended to the completion executor, a few tasks for
-   * all of them rather than one each: under load one turn answers hundreds of proposals, and a task
-   * per answer would cost a thread hand-over per request.
+   * Hands the completions of the turn that just ended over, a few tasks for all of them rather than
+   * one each: under load one turn answers hundreds of proposals, and a task per answer would cost a
+   * thread hand-over per request.
    */
   private void flushCompletions() {
-    int n = turnCompletions.size();
+    handOver(turnCompletions, null);
+    if (!turnAnswers.isEmpty()) {
+      for (Map.Entry<Executor, List<Runnable>> e : turnAnswers.entrySet()) {
+        handOver(e.getValue(), e.getKey());
+      }
+      turnAnswers.clear();
+    }
+  }
+
+  /**
+   * Runs {@code batch} (then clears it) in tasks of up to 32 on {@code target} (null: the pool).
+   */
+  private void handOver(List<Runnable> batch, Executor target) {
+    int n = batch.size();
     for (int from = 0; from < n; from += COMPLETIONS_PER_TASK) {
       List<Runnable> chunk =
-          List.copyOf(turnCompletions.subList(from, Math.min(n, from + COMPLETIONS_PER_TASK)));
-      execute(
+          List.copyOf(batch.subList(from, Math.min(n, from + COMPLETIONS_PER_TASK)));
+      Runnable task =
           () -> {
             for (Runnable r : chunk) {
               r.run();
             }
-          });
+          };
+      if (target == null) {
+        execute(task);
+      } else {
+        try {
+          target.execute(task);
+        } catch (RejectedExecutionException shutDown) {
+          execute(task); // the caller's event loop is shutting down: answer from the pool
+        }
+      }
     }
-    turnCompletions.clear();
+    batch.clear();
   }
 
   private void execute(Runnable completion) {

@@ -2,6 +2,7 @@ package io.synod.server.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.channel.DefaultEventLoop;
 import io.synod.common.SystemClock;
 import io.synod.raft.MemoryLogStore;
 import io.synod.raft.RaftConfig;
@@ -136,5 +137,69 @@ class NodeRunnerTest {
     assertThat(runner.propose(CounterStateMachine.add(1)).get(10, TimeUnit.SECONDS))
         .isInstanceOf(ProposalOutcome.Busy.class);
     fatal.clear();
+  }
+
+  /**
+   * Work submitted from a Netty event loop is answered on that event loop (one thread wake-up fewer
+   * per request); work from any other thread is answered on the completion pool. Neither is ever
+   * answered on the loop thread.
+   */
+  @Test
+  void answersGoBackToTheCallersEventLoopElseToThePool() throws Exception {
+    start(16);
+    DefaultEventLoop eventLoop = new DefaultEventLoop();
+    try {
+      CompletableFuture<Thread> proposed = new CompletableFuture<>();
+      CompletableFuture<Thread> read = new CompletableFuture<>();
+      CompletableFuture<Thread> called = new CompletableFuture<>();
+      Thread eventLoopThread =
+          eventLoop
+              .submit(
+                  () -> {
+                    // Dependents attached here, before the answer: they run where it completes.
+                    runner
+                        .propose(CounterStateMachine.add(1))
+                        .whenComplete((o, e) -> proposed.complete(Thread.currentThread()));
+                    runner
+                        .read(sm -> 0L)
+                        .whenComplete((o, e) -> read.complete(Thread.currentThread()));
+                    runner
+                        .call(loop -> 0L)
+                        .whenComplete((o, e) -> called.complete(Thread.currentThread()));
+                    return Thread.currentThread();
+                  })
+              .get(10, TimeUnit.SECONDS);
+      assertThat(proposed.get(10, TimeUnit.SECONDS)).isSameAs(eventLoopThread);
+      assertThat(read.get(10, TimeUnit.SECONDS)).isSameAs(eventLoopThread);
+      assertThat(called.get(10, TimeUnit.SECONDS)).isSameAs(eventLoopThread);
+
+      CountDownLatch release = blockLoop();
+      CompletableFuture<Thread> fromPlainThread = new CompletableFuture<>();
+      runner
+          .propose(CounterStateMachine.add(1))
+          .whenComplete((o, e) -> fromPlainThread.complete(Thread.currentThread()));
+      release.countDown();
+      Thread answeredOn = fromPlainThread.get(10, TimeUnit.SECONDS);
+      assertThat(answeredOn.getName()).doesNotStartWith("synod-loop-");
+      assertThat(answeredOn).isNotSameAs(Thread.currentThread()).isNotSameAs(eventLoopThread);
+    } finally {
+      eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /** An event loop that shut down before the answer came: the pool answers instead. */
+  @Test
+  void anAnswerForAnEventLoopThatShutDownGoesToThePool() throws Exception {
+    start(16);
+    DefaultEventLoop eventLoop = new DefaultEventLoop();
+    CountDownLatch release = blockLoop();
+    CompletableFuture<ProposalOutcome> f =
+        eventLoop
+            .submit(() -> runner.propose(CounterStateMachine.add(1)))
+            .get(10, TimeUnit.SECONDS);
+    eventLoop.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+    release.countDown();
+    assertThat(f.get(10, TimeUnit.SECONDS)).isInstanceOf(ProposalOutcome.Applied.class);
+    assertThat(fatal).isEmpty();
   }
 }
