@@ -26,8 +26,9 @@ import java.util.function.Consumer;
  *   <li>Sessions: a request's lease, or, for lease 0, a new lease of {@link #SESSION_TTL_SECONDS}
  *       that nobody keeps alive (etcd's {@code NewSession} followed by {@code Orphan}).
  *   <li>Keys: {@code name + "/" + lease in lowercase hex}; waiters are ordered by create revision.
- *   <li>Waiting ({@link #awaitTurn}): a linearizable read, then a {@link QueueWaiter} on the loop
- *       thread, cancelled when the client's call ends.
+ *   <li>Waiting ({@link #awaitTurn}): once this member has applied the write that created (or
+ *       found) the waiter's key, a {@link QueueWaiter} on the loop thread, cancelled when the
+ *       client's call ends.
  *   <li>Errors: etcd's servers call an in-process client, whose typed errors reach gRPC as plain Go
  *       errors, so every failure of these services is {@code Unknown} with etcd's message ({@link
  *       #passThrough}); only a call the client cancelled stays {@code Cancelled}.
@@ -152,11 +153,17 @@ final class ConcurrencyRecipes {
 
   /**
    * Waits until no key under {@code prefix} was created before {@code ownRevision} (see {@link
-   * QueueWaiter}), or until {@code ownKey} goes, or until {@code cancelled} completes. Fails only
-   * if the member could not run the wait (no leader for the read, a stopped or busy loop).
+   * QueueWaiter}), or until {@code ownKey} goes, or until {@code cancelled} completes. {@code
+   * seenAt} is the revision of the write this request made to create or find {@code ownKey}: the
+   * wait starts once this member's store has reached it. Fails only if the member could not run the
+   * wait (a stopped or busy loop).
    */
   CompletableFuture<QueueWaiter.Turn> awaitTurn(
-      Bytes prefix, Bytes ownKey, long ownRevision, CompletableFuture<Void> cancelled) {
+      Bytes prefix,
+      Bytes ownKey,
+      long ownRevision,
+      long seenAt,
+      CompletableFuture<Void> cancelled) {
     if (waiters.incrementAndGet() > WAITERS_MAX) {
       waiters.decrementAndGet();
       return CompletableFuture.failedFuture(EtcdErrors.of(KvError.TOO_MANY_REQUESTS));
@@ -164,9 +171,12 @@ final class ConcurrencyRecipes {
     // The turn is answered where this call runs: its event loop if it has one (CallerLoop).
     QueueWaiter waiter =
         new QueueWaiter(prefix, ownKey, ownRevision, CallerLoop.currentOr(edge.executor()));
-    // The keys ahead are those this member's state shows once it has applied everything committed
-    // when the wait starts (which includes ownKey's creation): a ReadIndex round first.
-    CompletableFuture<Void> started = afterRead(waiter::start);
+    // The keys ahead are those the state shows at seenAt or later. That write committed after this
+    // request arrived, so what the waiter sees there is no older than the request (linearizable);
+    // keys ahead only ever go away, and their deletions after that are watched. A follower that
+    // has applied seenAt needs no ReadIndex round (a heartbeat round of the leader: four messages
+    // more for every waiting Lock).
+    CompletableFuture<Void> started = atRevision(seenAt, waiter::start);
     cancelled.thenRun(
         () -> {
           if (!waiter.result().isDone()) {
@@ -176,6 +186,20 @@ final class ConcurrencyRecipes {
     CompletableFuture<QueueWaiter.Turn> out =
         started.thenCompose(v -> waiter.result()).whenComplete((t, e) -> waiters.decrementAndGet());
     return out;
+  }
+
+  /**
+   * Runs {@code action} on the loop thread once this member's store has reached {@code revision}
+   * (see {@link KvReplica#whenRevision}); the future completes when the action is registered.
+   */
+  CompletableFuture<Void> atRevision(long revision, Consumer<KvStateMachine> action) {
+    return edge.ctx
+        .runner()
+        .call(
+            loop -> {
+              edge.replica.whenRevision(revision, action);
+              return null;
+            });
   }
 
   /** Runs {@code action} on the loop thread with the state machine. */

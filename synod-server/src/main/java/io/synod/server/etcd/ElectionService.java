@@ -126,7 +126,7 @@ final class ElectionService implements ElectionGrpc.AsyncService {
   private CompletableFuture<CampaignResponse> elect(
       Bytes prefix, Candidate c, long headerRevision, CompletableFuture<Void> cancelled) {
     return recipes
-        .awaitTurn(prefix, c.key(), c.rev(), cancelled)
+        .awaitTurn(prefix, c.key(), c.rev(), headerRevision, cancelled)
         .handle(
             (turn, error) -> {
               if (turn instanceof QueueWaiter.Turn.Came) {

@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * synod-kv's state machine as one member runs it: the {@link KvStateMachine} the replica loop
@@ -85,6 +87,10 @@ public final class KvReplica implements LoopHook {
   private long offersRefused;
 
   private final LinkedHashSet<Runnable> leaderRequired = new LinkedHashSet<>();
+
+  /** Actions waiting for the store to reach a revision, by revision ({@link #whenRevision}). */
+  private final TreeMap<Long, List<Consumer<KvStateMachine>>> atRevision = new TreeMap<>();
+
   private long noLeaderSinceNanos = -1;
 
   public KvReplica(KvStateMachine sm, Clock clock, Settings settings) {
@@ -130,6 +136,7 @@ public final class KvReplica implements LoopHook {
   @Override
   public boolean afterTurn(ReplicaLoop loop, long nowNanos) {
     long nowMillis = TimeUnit.NANOSECONDS.toMillis(nowNanos);
+    runReachedRevisions();
     LeaderState l = syncLeadership(loop, nowMillis);
     if (l != null) {
       for (KvCommand c : l.keeper.tick(nowMillis)) {
@@ -153,6 +160,28 @@ public final class KvReplica implements LoopHook {
     // Turn again at once only if the pump got somewhere; watchers held up by full streams resume
     // when a stream drains and wakes the loop (or at the next tick).
     return behind && (offersRefused == refused || offersTaken > taken);
+  }
+
+  /**
+   * Runs {@code action} on the loop thread once the store has reached {@code revision}: at once if
+   * it has, else after the turn that applies it. A member that applied the entry of a write it was
+   * told about sees that write, without a ReadIndex round. Loop thread only; an action that never
+   * comes due (the member stops first) is dropped with the loop.
+   */
+  void whenRevision(long revision, Consumer<KvStateMachine> action) {
+    if (sm.revision() >= revision) {
+      action.accept(sm);
+      return;
+    }
+    atRevision.computeIfAbsent(revision, r -> new ArrayList<>()).add(action);
+  }
+
+  private void runReachedRevisions() {
+    while (!atRevision.isEmpty() && atRevision.firstKey() <= sm.revision()) {
+      for (Consumer<KvStateMachine> action : atRevision.pollFirstEntry().getValue()) {
+        action.accept(sm);
+      }
+    }
   }
 
   private static void propose(ReplicaLoop loop, KvCommand c) {

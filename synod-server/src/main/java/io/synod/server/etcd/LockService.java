@@ -72,7 +72,7 @@ final class LockService implements LockGrpc.AsyncService {
                 return CompletableFuture.completedFuture(response(t.revision(), key));
               }
               return recipes
-                  .awaitTurn(prefix, key, own, cancelled)
+                  .awaitTurn(prefix, key, own, t.revision(), cancelled)
                   .handle((turn, error) -> afterWait(turn, error, key))
                   .thenCompose(f -> f);
             });

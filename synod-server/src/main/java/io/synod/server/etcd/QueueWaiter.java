@@ -33,8 +33,9 @@ import java.util.concurrent.Executor;
  * <p>Unlike etcd 3.4.23, which keeps waiting after its own key is gone and may then report the lock
  * acquired with a key that no longer exists, the waiter also watches its own key and ends at once
  * when it goes. Waiting uses watchers of the member's own {@link KvStateMachine}, so a follower
- * waits on its applied state; the caller must make that state linearizable first (a ReadIndex round
- * after the write that created {@code ownKey}).
+ * waits on its applied state; the caller must start it on a state no older than its request (once
+ * the member has applied the write that created or found {@code ownKey}: {@link
+ * ConcurrencyRecipes#awaitTurn}).
  *
  * <p><b>Threads.</b> {@link #start}, {@link #cancel} and the {@link WatchSink} methods run on the
  * replica loop's thread; {@link #result()} completes on {@code executor}.
