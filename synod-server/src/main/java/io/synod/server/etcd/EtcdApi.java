@@ -89,7 +89,7 @@ public final class EtcdApi {
           registry.grpcNonBlocking(
               ServerInterceptors.intercept(
                   io.etcd.jetcd.api.KVGrpc.bindService(kv), requireLeader, learners));
-          registry.grpc(
+          registry.grpcNonBlocking(
               ServerInterceptors.intercept(
                   io.etcd.jetcd.api.WatchGrpc.bindService(new WatchService(edge)),
                   requireLeader,

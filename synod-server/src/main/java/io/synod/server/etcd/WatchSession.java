@@ -8,8 +8,11 @@ import io.synod.kv.WatchCreateResult;
 import io.synod.kv.WatchRequest;
 import io.synod.kv.WatchSink;
 import io.synod.kv.WatchStream;
+import io.synod.server.node.CallerLoop;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  *  client requests ──▶ NodeRunner.call (in order) ──▶ WatchStream create/cancel/progress
  *                                                           │ created, events, cancels, progress
- *  Outbound ◀── drain (executor, while ready) ◀── bounded queue ◀──┘ (WatchSink, loop thread)
+ *  Outbound ◀── drain (the stream's event loop, while ready) ◀── bounded queue ◀──┘ (WatchSink, loop thread)
  * </pre>
  *
  * <ul>
@@ -64,6 +67,12 @@ final class WatchSession implements WatchSink {
   private final boolean requireLeader;
   private final Runnable onLeaderLost = this::leaderLost;
 
+  /**
+   * Where the drain runs: the Netty event loop the stream was opened on (CallerLoop), whose writes
+   * then need no further hand-over, else the service pool.
+   */
+  private final Executor sendOn;
+
   /** Loop thread only. */
   private WatchStream stream;
 
@@ -82,6 +91,7 @@ final class WatchSession implements WatchSink {
     this.edge = edge;
     this.out = out;
     this.requireLeader = requireLeader;
+    this.sendOn = CallerLoop.currentOr(edge.executor());
   }
 
   /** Opens the synod-kv stream; requests may follow at once (the loop runs them in order). */
@@ -213,7 +223,13 @@ final class WatchSession implements WatchSink {
   /** Sends what the client can take now, off the calling thread. Safe from any thread. */
   void drain() {
     if (wip.getAndIncrement() == 0) {
-      edge.executor().execute(this::drainLoop);
+      try {
+        sendOn.execute(this::drainLoop);
+      } catch (RejectedExecutionException shutDown) {
+        // The event loop is closing (and the stream with it); drain through the pool, which
+        // finds the stream gone and stops. drain() may run on the replica loop: never throw.
+        edge.executor().execute(this::drainLoop);
+      }
     }
   }
 
