@@ -43,8 +43,7 @@ record SimOptions(
     double casRatio,
     double clientHopRate,
     boolean buggify,
-    double strikeRate,
-    long snapshotLogPercent) {
+    double strikeRate) {
 
   /** Draws the options for a seed; {@code nodesOverride > 0} fixes the founding cluster size. */
   static SimOptions draw(SplittableRandom r, int nodesOverride) {
@@ -92,53 +91,8 @@ record SimOptions(
             // last.
             chance(r, 0.5) ? r.nextDouble() : 0.1,
             chance(r, 0.5),
-            0,
             0);
-    o = chance(r, 0.2) ? o.churn(r) : o;
-    // Drawn last, so adding it left every other choice of a seed as it was.
-    return o.withSnapshotLogPercent(pick(r, 0, 0, 25, 100));
-  }
-
-  /** These options with snapshots that also wait for log bytes ({@code LoopConfig}). */
-  private SimOptions withSnapshotLogPercent(long percent) {
-    return new SimOptions(
-        nodes,
-        spareNodes,
-        clients,
-        keys,
-        safetyMicros,
-        livenessBoundMicros,
-        tickMicros,
-        clockSkew,
-        electionTicks,
-        heartbeatTicks,
-        preVote,
-        checkQuorum,
-        appendBytesMax,
-        inflightAppends,
-        snapshotChunkBytes,
-        snapshotEntries,
-        retainEntries,
-        dropRate,
-        duplicateRate,
-        delayMinMicros,
-        delayMaxMicros,
-        longDelayRate,
-        partitionMeanMicros,
-        asymmetricPartitionRate,
-        crashMeanMicros,
-        syncCrashRate,
-        pauseMeanMicros,
-        membershipMeanMicros,
-        transferMeanMicros,
-        clientTimeoutMicros,
-        thinkMicrosMax,
-        readRatio,
-        casRatio,
-        clientHopRate,
-        buggify,
-        strikeRate,
-        percent);
+    return chance(r, 0.2) ? o.churn(r) : o;
   }
 
   /**
@@ -184,8 +138,7 @@ record SimOptions(
         casRatio,
         clientHopRate,
         buggify,
-        0.05 + r.nextDouble() * 0.25,
-        snapshotLogPercent);
+        0.05 + r.nextDouble() * 0.25);
   }
 
   private static int pick(SplittableRandom r, int... choices) {
@@ -213,7 +166,7 @@ record SimOptions(
         "nodes=%d+%d clients=%d keys=%d safety=%.1fs tick=%dus election=%d hb=%d prevote=%b"
             + " checkquorum=%b drop=%.3f dup=%.3f delay=%d..%dus partition=%dus crash=%dus"
             + " synccrash=%.3f pause=%dus membership=%dus transfer=%dus snapshot=%d/%d"
-            + " snapshotlog=%d%% buggify=%b strike=%.2f",
+            + " buggify=%b strike=%.2f",
         nodes,
         spareNodes,
         clients,
@@ -236,7 +189,6 @@ record SimOptions(
         transferMeanMicros,
         snapshotEntries,
         retainEntries,
-        snapshotLogPercent,
         buggify,
         strikeRate);
   }

@@ -61,6 +61,9 @@ public final class Simulation {
   /** The loop of each node with a batch open, by node id. */
   private final java.util.TreeMap<Long, ReplicaLoop> openBatches = new java.util.TreeMap<>();
 
+  /** {@link io.synod.raft.replica.LoopConfig#snapshotLogPercent()} of every node of this seed. */
+  private final long snapshotLogPercent;
+
   private final Set<PlantedBug> plantedBugs;
   private final KvConfig kvConfig;
   private final LeaseKeeperConfig keeperConfig;
@@ -129,6 +132,11 @@ public final class Simulation {
     // Drawn from a stream of its own so that the other draws of existing seeds stay as they were.
     SplittableRandom batching = new SplittableRandom(seed ^ 0x6261746368L);
     this.batchMicros = batching.nextBoolean() ? 1 + batching.nextLong(2_000) : 0;
+    // Half the seeds snapshot by entry count alone, the others also wait for log bytes (25 % or
+    // 100 % of the image, as the server does): LoopConfig.snapshotLogPercent.
+    long[] percents = {0, 0, 25, 100};
+    this.snapshotLogPercent =
+        percents[new SplittableRandom(seed ^ 0x736e61706c6f67L).nextInt(percents.length)];
   }
 
   /** Prints every event (for replaying one seed with --trace). */
@@ -273,7 +281,7 @@ public final class Simulation {
             4096,
             4096,
             Math.max(4, 3 * options.electionTicks()),
-            options.snapshotLogPercent());
+            snapshotLogPercent);
     SimNode node =
         new SimNode(
             id,
@@ -945,7 +953,7 @@ public final class Simulation {
         confChanges,
         transfers,
         false,
-        options.summary() + " " + workload.summary());
+        options.summary() + " snapshotlog=" + snapshotLogPercent + "% " + workload.summary());
   }
 
   private static String describe(Throwable e) {
