@@ -12,7 +12,6 @@ import io.synod.server.node.CallerLoop;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -223,13 +222,8 @@ final class WatchSession implements WatchSink {
   /** Sends what the client can take now, off the calling thread. Safe from any thread. */
   void drain() {
     if (wip.getAndIncrement() == 0) {
-      try {
-        sendOn.execute(this::drainLoop);
-      } catch (RejectedExecutionException shutDown) {
-        // The event loop is closing (and the stream with it); drain through the pool, which
-        // finds the stream gone and stops. drain() may run on the replica loop: never throw.
-        edge.executor().execute(this::drainLoop);
-      }
+      // May run on the replica loop: sendOn falls back to the pool if the event loop is closing.
+      sendOn.execute(this::drainLoop);
     }
   }
 

@@ -3,6 +3,7 @@ package io.synod.server.node;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The Netty event loop the calling thread runs, if it runs one. Work that arrived on an event loop
@@ -26,9 +27,22 @@ public final class CallerLoop {
     return loop != null && loop.inEventLoop() ? loop : null;
   }
 
-  /** The calling thread's event loop, or {@code fallback} if it runs none. */
+  /**
+   * The calling thread's event loop, or {@code fallback} if it runs none. Work the event loop
+   * refuses because it is shutting down goes to {@code fallback}, so the executor is safe to use
+   * from the replica loop's thread, which must never fail on a closing connection.
+   */
   public static Executor currentOr(Executor fallback) {
     Executor loop = current();
-    return loop != null ? loop : fallback;
+    if (loop == null) {
+      return fallback;
+    }
+    return task -> {
+      try {
+        loop.execute(task);
+      } catch (RejectedExecutionException shutDown) {
+        fallback.execute(task);
+      }
+    };
   }
 }
