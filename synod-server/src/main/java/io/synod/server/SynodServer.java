@@ -147,6 +147,7 @@ public final class SynodServer implements AutoCloseable {
   private final ClientServer clientServer;
   private final ExecutorService completions;
   private final ExecutorService storageThreads;
+  private final HeapTrimmer heapTrimmer;
   private final Object closeLock = new Object();
   private boolean closed;
 
@@ -158,7 +159,8 @@ public final class SynodServer implements AutoCloseable {
       Server peerServer,
       ClientServer clientServer,
       ExecutorService completions,
-      ExecutorService storageThreads) {
+      ExecutorService storageThreads,
+      HeapTrimmer heapTrimmer) {
     this.context = context;
     this.store = store;
     this.transport = transport;
@@ -167,6 +169,7 @@ public final class SynodServer implements AutoCloseable {
     this.clientServer = clientServer;
     this.completions = completions;
     this.storageThreads = storageThreads;
+    this.heapTrimmer = heapTrimmer;
   }
 
   /**
@@ -268,6 +271,12 @@ public final class SynodServer implements AutoCloseable {
       started.add(() -> peerServer.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
       runner.start();
       started.add(runner);
+      HeapTrimmer heapTrimmer = HeapTrimmer.start(() -> runner.status().appliedIndex());
+      started.add(heapTrimmer);
+      metrics.counter(
+          "synod_heap_trims",
+          "Idle spells after which the member handed its heap's slack back to the OS.",
+          heapTrimmer::trims);
       ServerContext ctx =
           new ServerContext(
               cfg,
@@ -300,7 +309,8 @@ public final class SynodServer implements AutoCloseable {
           peerServer,
           clientServer,
           completions,
-          storageThreads);
+          storageThreads,
+          heapTrimmer);
     } catch (StartupException | RuntimeException e) {
       java.util.Collections.reverse(started);
       closeAll(started);
@@ -481,6 +491,7 @@ public final class SynodServer implements AutoCloseable {
       closed = true;
     }
     List<AutoCloseable> order = new ArrayList<>();
+    order.add(heapTrimmer);
     order.add(clientServer);
     order.add(() -> peerServer.shutdownNow().awaitTermination(2, TimeUnit.SECONDS));
     order.add(runner);
