@@ -65,6 +65,20 @@ public final class LeaseKeeper implements LeaseObserver {
    */
   private final TreeSet<Long> checkpointed = new TreeSet<>();
 
+  /**
+   * Per lease, how many checkpoints this keeper proposed that have not applied yet (of any
+   * remaining TTL, clears included). While one is on its way, a renewal must not be answered on the
+   * strength of the table alone: a checkpoint with a remaining TTL may still be ahead of it in the
+   * log, and a clear proposed for an earlier renewal may never commit (it is lost if leadership
+   * ends first). So such a renewal proposes a clear of its own, and the server answers once that
+   * one applies, when everything proposed before it has applied too. Counting applies as ours
+   * relies on the keeper being started once its leader applied its own term's first entry (nothing
+   * older is left to apply). A checkpoint that never applies while this keeper lives (a dropped
+   * proposal) leaves the count up: later renewals of that lease then each wait for a clear, which
+   * is only slower.
+   */
+  private final TreeMap<Long, Integer> unapplied = new TreeMap<>();
+
   /** Leases renewed since their last checkpoint; their checkpoint must be cleared. */
   private final TreeSet<Long> renewed = new TreeSet<>();
 
@@ -101,6 +115,7 @@ public final class LeaseKeeper implements LeaseObserver {
     renewed.clear();
     starting.clear();
     checkpointed.clear();
+    unapplied.clear();
     stopped = true;
   }
 
@@ -153,6 +168,7 @@ public final class LeaseKeeper implements LeaseObserver {
       } else {
         checkpointed.remove(e.getKey());
       }
+      unapplied.merge(e.getKey(), 1, Integer::sum);
       batch.add(new KvCommand.Checkpoint(e.getKey(), e.getValue()));
       if (batch.size() == config.checkpointBatchMax()) {
         out.add(new KvCommand.LeaseCheckpoint(batch));
@@ -167,6 +183,10 @@ public final class LeaseKeeper implements LeaseObserver {
   /**
    * etcd's LeaseKeepAlive: renews the lease's deadline to {@code now + granted TTL} and returns the
    * granted TTL, or 0 if the lease is unknown or already expired (not an error in etcd).
+   *
+   * <p>If the lease has a checkpoint, applied or not, or a checkpoint of it is still on its way
+   * through the log, the next {@link #tick} proposes one that clears it, and the renewal may be
+   * acknowledged only once that checkpoint applied (as etcd 3.5's Renew waits for it).
    */
   public long keepAlive(long id, long nowMillis) {
     Assert.that(!stopped, "keep-alive on a stopped lease keeper");
@@ -180,11 +200,21 @@ public final class LeaseKeeper implements LeaseObserver {
     d.atMillis = this.nowMillis + info.get().grantedTtlSeconds() * 1000;
     queue.add(d);
     boolean hasCheckpoint =
-        info.get().checkpointedRemainingMillis() > 0 || checkpointed.contains(id);
+        info.get().checkpointedRemainingMillis() > 0
+            || checkpointed.contains(id)
+            || unapplied.containsKey(id);
     if (hasCheckpoint && !config.has(KvPlantedBug.KEEP_ALIVE_KEEPS_CHECKPOINT)) {
       renewed.add(id);
     }
     return info.get().grantedTtlSeconds();
+  }
+
+  /**
+   * Whether the renewal of {@code id} just made waits for a checkpoint that clears the lease: the
+   * next {@link #tick} proposes it, and the keep-alive may be acknowledged only once it applied.
+   */
+  public boolean renewalAwaitsClear(long id) {
+    return renewed.contains(id);
   }
 
   /**
@@ -250,6 +280,12 @@ public final class LeaseKeeper implements LeaseObserver {
     renewed.remove(id);
     starting.remove(id);
     checkpointed.remove(id);
+    unapplied.remove(id);
+  }
+
+  @Override
+  public void checkpointApplied(long id, long remainingMillis) {
+    unapplied.computeIfPresent(id, (k, n) -> n > 1 ? n - 1 : null);
   }
 
   @Override

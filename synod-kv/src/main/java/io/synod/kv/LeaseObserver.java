@@ -12,6 +12,12 @@ public interface LeaseObserver {
   /** A lease was revoked (by request or expiry); its keys are already deleted. */
   void revoked(long id);
 
+  /**
+   * A checkpoint of lease {@code id} (remaining TTL {@code remainingMillis}, 0 clears it) was
+   * applied; told even when the table did not change.
+   */
+  default void checkpointApplied(long id, long remainingMillis) {}
+
   /** The whole table was replaced by a snapshot. */
   void reset();
 }

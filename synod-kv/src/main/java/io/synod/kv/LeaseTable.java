@@ -14,7 +14,8 @@ import java.util.TreeSet;
  * the same on every replica. Deadlines are not here: they are the leader's business ({@link
  * LeaseKeeper}), and a lease ends only when a {@code LeaseRevoke} is applied.
  *
- * <p>A {@link LeaseObserver} (the leader's keeper) hears of grants and revokes as they are applied.
+ * <p>A {@link LeaseObserver} (the leader's keeper) hears of grants, revokes and checkpoints as they
+ * are applied.
  *
  * <p><b>Threads.</b> Confined to the replica loop's thread. Not thread-safe.
  */
@@ -109,6 +110,7 @@ public final class LeaseTable {
     Lease l = leases.get(id);
     if (l != null) {
       l.remainingMillis = Math.max(0, remainingMillis);
+      observer.checkpointApplied(id, remainingMillis);
     }
   }
 

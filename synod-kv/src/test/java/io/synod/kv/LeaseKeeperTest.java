@@ -183,6 +183,37 @@ class LeaseKeeperTest {
   }
 
   @Test
+  void aKeepAliveWhileAClearIsOnItsWayProposesAClearOfItsOwn() {
+    // Sim seed 478385184: a checkpoint with time left was on its way, a first keep-alive proposed
+    // its clear; a second one was answered at once, as if nothing needed clearing. Leadership then
+    // ended with the checkpoint committed and the clear lost: the next leader cut the lease short.
+    LeaseKeeper first = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now);
+    long lease = grant(first, 30);
+    now += 20_000;
+    List<KvCommand> stale = first.tick(now); // checkpoints 10 s left, not applied yet
+    assertThat(first.keepAlive(lease, now)).isEqualTo(30);
+    List<KvCommand> firstClear = first.tick(now);
+    assertThat(firstClear)
+        .containsExactly(
+            new KvCommand.LeaseCheckpoint(List.of(new KvCommand.Checkpoint(lease, 0))));
+    assertThat(first.keepAlive(lease, now + 50)).isEqualTo(30);
+    List<KvCommand> secondClear = first.tick(now + 50);
+    assertThat(secondClear) // the second renewal waits for this one, not for the first clear
+        .containsExactly(
+            new KvCommand.LeaseCheckpoint(List.of(new KvCommand.Checkpoint(lease, 0))));
+    stale.forEach(kv::apply);
+    firstClear.forEach(kv::apply);
+    secondClear.forEach(kv::apply);
+    // Everything applied: a keep-alive is answered on the table's word again, with nothing to
+    // clear.
+    assertThat(first.keepAlive(lease, now + 100)).isEqualTo(30);
+    assertThat(first.tick(now + 100)).isEmpty();
+    first.stop();
+    LeaseKeeper second = LeaseKeeper.becomeLeader(kv.sm.leases(), config, now + 100);
+    assertThat(second.remainingMillis(lease)).isEqualTo(30_000);
+  }
+
+  @Test
   void checkpointsAreBatched() {
     LeaseKeeper keeper =
         LeaseKeeper.becomeLeader(

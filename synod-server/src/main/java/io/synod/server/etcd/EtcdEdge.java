@@ -14,6 +14,7 @@ import io.synod.kv.RequestValidator;
 import io.synod.raft.replica.ReplicaLoop;
 import io.synod.server.ServerContext;
 import io.synod.server.member.MemberIds;
+import io.synod.server.node.CallerLoop;
 import io.synod.server.node.ProposalOutcome;
 import io.synod.server.node.ReadResult;
 import java.time.Duration;
@@ -207,8 +208,7 @@ final class EtcdEdge {
       Bytes payload,
       Function<Bytes, KvReplica.LeaderAnswer<T>> decodeReply,
       long deadlineNanos) {
-    return ctx.runner()
-        .call(local)
+    return callLocal(local)
         .thenCompose(
             answer -> {
               if (answer instanceof KvReplica.LeaderAnswer.Value<T> v) {
@@ -242,7 +242,23 @@ final class EtcdEdge {
   <T> CompletableFuture<Bytes> onForwarded(
       Function<ReplicaLoop, KvReplica.LeaderAnswer<T>> local,
       Function<KvReplica.LeaderAnswer<T>, Bytes> encodeReply) {
-    return ctx.runner().call(local).thenApply(encodeReply);
+    return callLocal(local).thenApply(encodeReply);
+  }
+
+  /**
+   * Asks the loop; a {@link KvReplica.LeaderAnswer.Later} is waited for, and its answer handed back
+   * to the caller's event loop (or the pool) rather than continued on the loop thread.
+   */
+  private <T> CompletableFuture<KvReplica.LeaderAnswer<T>> callLocal(
+      Function<ReplicaLoop, KvReplica.LeaderAnswer<T>> local) {
+    Executor back = CallerLoop.currentOr(executor());
+    return ctx.runner()
+        .call(local)
+        .thenCompose(
+            a ->
+                a instanceof KvReplica.LeaderAnswer.Later<T> later
+                    ? later.answer().thenApplyAsync(settled -> settled, back)
+                    : CompletableFuture.completedFuture(a));
   }
 
   String memberHex() {

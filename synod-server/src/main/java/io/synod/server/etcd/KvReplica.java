@@ -1,5 +1,6 @@
 package io.synod.server.etcd;
 
+import io.synod.common.Assert;
 import io.synod.common.Clock;
 import io.synod.kv.KvCodec;
 import io.synod.kv.KvCommand;
@@ -9,6 +10,7 @@ import io.synod.kv.LeaseKeeperConfig;
 import io.synod.kv.LeaseTimeToLive;
 import io.synod.raft.RaftNode;
 import io.synod.raft.Role;
+import io.synod.raft.replica.Outcome;
 import io.synod.raft.replica.ReplicaLoop;
 import io.synod.server.node.LoopHook;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -54,6 +57,9 @@ public final class KvReplica implements LoopHook {
     record Value<T>(T value) implements LeaderAnswer<T> {}
 
     record NotLeader<T>(long leaderHint) implements LeaderAnswer<T> {}
+
+    /** Not known yet: {@code answer} completes with it (on the loop thread). */
+    record Later<T>(CompletableFuture<LeaderAnswer<T>> answer) implements LeaderAnswer<T> {}
   }
 
   /** State that exists only while this member leads (one term). */
@@ -228,13 +234,56 @@ public final class KvReplica implements LoopHook {
   // ---------------------------------------------------------------------------------------------
   // Called by the services on the loop thread
 
-  /** The leader's keep-alive: the granted TTL, 0 for an unknown or expired lease. */
+  /**
+   * The leader's keep-alive: the granted TTL, 0 for an unknown or expired lease.
+   *
+   * <p>As etcd 3.5's Renew: if the lease has a checkpoint (applied, or proposed and still on its
+   * way), the renewal is acknowledged only once a checkpoint that clears it has applied ({@link
+   * LeaderAnswer.Later}). Acknowledged at once, a leader that lost office before the clear
+   * committed left the next one to resume the lease from the older checkpoint's remaining time, and
+   * revoke it while the client held it (the keeper's half of this was simulator seed 478385184). If
+   * the clear does not apply here, the answer is "not the leader", and the caller renews again at
+   * the next leader.
+   */
   LeaderAnswer<Long> keepAlive(ReplicaLoop loop, long id) {
-    LeaderState l = syncLeadership(loop, nowMillis());
+    long now = nowMillis();
+    LeaderState l = syncLeadership(loop, now);
     if (l == null) {
       return new LeaderAnswer.NotLeader<>(loop.node().leaderId());
     }
-    return new LeaderAnswer.Value<>(l.keeper.keepAlive(id, nowMillis()));
+    long ttl = l.keeper.keepAlive(id, now);
+    if (ttl == 0 || !l.keeper.renewalAwaitsClear(id)) {
+      return new LeaderAnswer.Value<>(ttl);
+    }
+    CompletableFuture<LeaderAnswer<Long>> answer = new CompletableFuture<>();
+    boolean waiting = false;
+    for (KvCommand c : l.keeper.tick(now)) {
+      if (!waiting && clears(c, id)) {
+        waiting = true;
+        loop.propose(
+            KvCodec.encode(c),
+            outcome ->
+                answer.complete(
+                    outcome instanceof Outcome.Applied
+                        ? new LeaderAnswer.Value<>(ttl)
+                        : new LeaderAnswer.NotLeader<>(loop.node().leaderId())));
+      } else {
+        propose(loop, c);
+      }
+    }
+    Assert.that(waiting, "renewal of lease %d awaits a clear the keeper did not propose", id);
+    return new LeaderAnswer.Later<>(answer);
+  }
+
+  private static boolean clears(KvCommand c, long leaseId) {
+    if (c instanceof KvCommand.LeaseCheckpoint cp) {
+      for (KvCommand.Checkpoint one : cp.checkpoints()) {
+        if (one.id() == leaseId && one.remainingTtlMillis() == 0) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The leader's time-to-live; TTL -1 for an unknown lease. */
