@@ -426,8 +426,11 @@ final class LeaderState {
       if (entries.isEmpty() && pr.sentCommit >= log.committed && !sendEmpty) {
         return;
       }
+      // Only the commit index is new: a follower in steady replication need not answer (see
+      // AppendRequest). A probe, or an append in PROBE state (which waits for its answer), must be.
+      boolean quiet = entries.isEmpty() && !sendEmpty && pr.state == ProgressState.REPLICATE;
       sendEmpty = false;
-      host.send(to, new AppendRequest(prevIndex, prevTerm, entries, log.committed));
+      host.send(to, new AppendRequest(prevIndex, prevTerm, entries, log.committed, quiet));
       pr.sentCommit = log.committed;
       long bytes = 0;
       for (Entry e : entries) {

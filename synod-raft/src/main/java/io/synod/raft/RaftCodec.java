@@ -38,6 +38,7 @@ public final class RaftCodec {
   private static final byte TIMEOUT_NOW = 9;
   private static final byte READ_INDEX_REQUEST = 10;
   private static final byte READ_INDEX_RESPONSE = 11;
+  private static final byte APPEND_REQUEST_QUIET = 12;
 
   private RaftCodec() {}
 
@@ -52,7 +53,8 @@ public final class RaftCodec {
       b.put(VOTE_RESPONSE).put(flags(v.preVote(), v.granted())).putLong(v.commitIndex());
       b.putLong(v.commitTerm());
     } else if (m instanceof AppendRequest a) {
-      b.put(APPEND_REQUEST).putLong(a.prevIndex()).putLong(a.prevTerm()).putLong(a.commit());
+      b.put(a.quiet() ? APPEND_REQUEST_QUIET : APPEND_REQUEST);
+      b.putLong(a.prevIndex()).putLong(a.prevTerm()).putLong(a.commit());
       b.putInt(a.entries().size());
       for (Entry entry : a.entries()) {
         putEntry(b, entry);
@@ -150,7 +152,7 @@ public final class RaftCodec {
         return new VoteResponse(
             (f & 1) != 0, (f & 2) != 0, nonNegative(b.getLong()), nonNegative(b.getLong()));
       }
-      case APPEND_REQUEST -> {
+      case APPEND_REQUEST, APPEND_REQUEST_QUIET -> {
         long prevIndex = nonNegative(b.getLong());
         long prevTerm = nonNegative(b.getLong());
         long commit = nonNegative(b.getLong());
@@ -159,7 +161,8 @@ public final class RaftCodec {
         for (int i = 0; i < n; i++) {
           entries.add(getEntry(b));
         }
-        return new AppendRequest(prevIndex, prevTerm, entries, commit);
+        return new AppendRequest(
+            prevIndex, prevTerm, entries, commit, type == APPEND_REQUEST_QUIET);
       }
       case APPEND_RESPONSE -> {
         boolean success = (flagsByte(b) & 1) != 0;

@@ -707,7 +707,9 @@ public final class RaftNode {
     }
     long lastNew = log.maybeAppend(a.prevIndex(), a.prevTerm(), a.commit(), a.entries());
     if (lastNew >= 0) {
-      send(from, AppendResponse.accept(lastNew));
+      if (!a.quiet()) {
+        send(from, AppendResponse.accept(lastNew));
+      }
       return;
     }
     long[] hint = log.findConflictByTerm(Math.min(a.prevIndex(), log.lastIndex()), a.prevTerm());

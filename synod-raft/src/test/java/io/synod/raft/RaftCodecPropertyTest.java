@@ -53,7 +53,8 @@ class RaftCodecPropertyTest {
             Combinators.combine(
                     Arbitraries.of(true, false), Arbitraries.of(true, false), nat(), nat())
                 .as(VoteResponse::new),
-            Combinators.combine(nat(), nat(), entries().list().ofMaxSize(5), nat())
+            Combinators.combine(
+                    nat(), nat(), entries().list().ofMaxSize(5), nat(), Arbitraries.of(true, false))
                 .as(AppendRequest::new),
             Combinators.combine(Arbitraries.of(true, false), nat(), nat(), nat())
                 .as(AppendResponse::new),

@@ -121,6 +121,9 @@ final class TraceFormat {
     } else if (body instanceof AppendRequest a) {
       sb.append(" prev=").append(a.prevTerm()).append('/').append(a.prevIndex());
       sb.append(" commit=").append(a.commit());
+      if (a.quiet()) {
+        sb.append(" quiet");
+      }
       if (!a.entries().isEmpty()) {
         sb.append(" entries=").append(entries(a.entries()));
       }
