@@ -1,6 +1,7 @@
 package io.synod.server;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.time.Duration;
@@ -88,11 +89,7 @@ final class HeapTrimmer implements AutoCloseable {
     }
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "synod-heap-trim");
-              t.setDaemon(true);
-              return t;
-            });
+            new DefaultThreadFactory("synod-heap-trim", true));
     HeapTrimmer trimmer = new HeapTrimmer(timer);
     Policy policy = new Policy(Policy.IDLE);
     timer.scheduleWithFixedDelay(
