@@ -23,7 +23,7 @@ import java.util.logging.Logger;
  * -XX:G1PeriodicGCInterval}) starts such a cycle, but again every interval for as long as the
  * member is idle, each cycle marking the whole live heap (about half a second of a core for a
  * million keys). This asks for one cycle per idle spell instead: when the applied index has not
- * moved for {@link Policy#idle} after it moved, and the heap holds at least a quarter (and at least
+ * moved for {@link Policy#IDLE} after it moved, and the heap holds at least a quarter (and at least
  * 64 MiB) more than it uses.
  *
  * <p>It asks through {@code System.gc()}, so it runs only where that starts a concurrent cycle: G1
