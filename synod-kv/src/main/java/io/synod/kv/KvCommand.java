@@ -44,6 +44,20 @@ public sealed interface KvCommand {
     public LeaseCheckpoint {
       checkpoints = List.copyOf(checkpoints);
     }
+
+    /**
+     * Whether this checkpoints lease {@code id}. The keeper's tick right after a renewal
+     * checkpoints the renewed lease (with 0, or with its renewed remaining TTL when the periodic
+     * checkpoint falls due in the same tick): a keep-alive waits for that command to apply.
+     */
+    public boolean covers(long id) {
+      for (Checkpoint c : checkpoints) {
+        if (c.id() == id) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   /** One lease's remaining time to live. */

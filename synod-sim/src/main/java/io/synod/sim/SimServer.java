@@ -194,17 +194,11 @@ final class SimServer {
       return;
     }
     List<KvCommand> commands = keeper.tick(node.nowMillis());
-    KvCommand clear = null;
-    for (KvCommand c : commands) {
-      if (c instanceof KvCommand.LeaseCheckpoint cp && clear == null) {
-        for (KvCommand.Checkpoint one : cp.checkpoints()) {
-          if (one.id() == leaseId) {
-            clear = c;
-          }
-        }
-      }
-    }
-    KvCommand waitFor = clear;
+    KvCommand waitFor =
+        commands.stream()
+            .filter(c -> c instanceof KvCommand.LeaseCheckpoint cp && cp.covers(leaseId))
+            .findFirst()
+            .orElse(null);
     proposeFromKeeper(
         node,
         term,

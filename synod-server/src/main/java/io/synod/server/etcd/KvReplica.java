@@ -238,12 +238,12 @@ public final class KvReplica implements LoopHook {
    * The leader's keep-alive: the granted TTL, 0 for an unknown or expired lease.
    *
    * <p>As etcd 3.5's Renew: if the lease has a checkpoint (applied, or proposed and still on its
-   * way), the renewal is acknowledged only once a checkpoint that clears it has applied ({@link
-   * LeaderAnswer.Later}). Acknowledged at once, a leader that lost office before the clear
-   * committed left the next one to resume the lease from the older checkpoint's remaining time, and
-   * revoke it while the client held it (the keeper's half of this was simulator seed 478385184). If
-   * the clear does not apply here, the answer is "not the leader", and the caller renews again at
-   * the next leader.
+   * way), the renewal is acknowledged only once a checkpoint taken after it has applied ({@link
+   * LeaderAnswer.Later}): the clear, or the periodic checkpoint if that falls due in the same tick.
+   * Acknowledged at once, a leader that lost office before the clear committed left the next one to
+   * resume the lease from the older checkpoint's remaining time, and revoke it while the client
+   * held it (the keeper's half of this was simulator seed 478385184). If the clear does not apply
+   * here, the answer is "not the leader", and the caller renews again at the next leader.
    */
   LeaderAnswer<Long> keepAlive(ReplicaLoop loop, long id) {
     long now = nowMillis();
@@ -258,7 +258,7 @@ public final class KvReplica implements LoopHook {
     CompletableFuture<LeaderAnswer<Long>> answer = new CompletableFuture<>();
     boolean waiting = false;
     for (KvCommand c : l.keeper.tick(now)) {
-      if (!waiting && clears(c, id)) {
+      if (!waiting && c instanceof KvCommand.LeaseCheckpoint cp && cp.covers(id)) {
         waiting = true;
         loop.propose(
             KvCodec.encode(c),
@@ -271,19 +271,8 @@ public final class KvReplica implements LoopHook {
         propose(loop, c);
       }
     }
-    Assert.that(waiting, "renewal of lease %d awaits a clear the keeper did not propose", id);
+    Assert.that(waiting, "renewal of lease %d awaits a checkpoint the keeper did not propose", id);
     return new LeaderAnswer.Later<>(answer);
-  }
-
-  private static boolean clears(KvCommand c, long leaseId) {
-    if (c instanceof KvCommand.LeaseCheckpoint cp) {
-      for (KvCommand.Checkpoint one : cp.checkpoints()) {
-        if (one.id() == leaseId && one.remainingTtlMillis() == 0) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /** The leader's time-to-live; TTL -1 for an unknown lease. */

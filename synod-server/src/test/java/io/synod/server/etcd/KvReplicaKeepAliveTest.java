@@ -117,6 +117,22 @@ class KvReplicaKeepAliveTest {
   }
 
   @Test
+  void aRenewalWhenThePeriodicCheckpointFallsDueWaitsForThatCheckpoint() {
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(6));
+    turn(); // checkpointed: ~54 s left
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(6)); // the next periodic checkpoint is due now
+
+    // The renewal's tick checkpoints every lease; this one's entry carries the renewed full TTL
+    // rather than 0, and it is the one to wait for.
+    KvReplica.LeaderAnswer<Long> answer = replica.keepAlive(loop, LEASE);
+
+    assertThat(answer).isInstanceOf(KvReplica.LeaderAnswer.Later.class);
+    assertThat(((KvReplica.LeaderAnswer.Later<Long>) answer).answer())
+        .isCompletedWithValue(new KvReplica.LeaderAnswer.Value<>(60L));
+    assertThat(checkpointedMillis()).isEqualTo(60_000L);
+  }
+
+  @Test
   void anUnknownLeaseIsAnsweredAtOnceWithTtlZero() {
     assertThat(replica.keepAlive(loop, 99)).isEqualTo(new KvReplica.LeaderAnswer.Value<>(0L));
   }
